@@ -1,0 +1,40 @@
+# Security Console: `make run` serves a demo console, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test test-deps lint format clean
+
+$(BIN)/flask: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,prod]'
+	@touch $@
+
+run: $(BIN)/flask
+	$(BIN)/flask db upgrade
+	$(BIN)/flask console demo
+	@echo "  Serving the console on http://localhost:5000 (Ctrl-C stops it)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test-deps: $(BIN)/flask
+	@command -v chromium >/dev/null 2>&1 && command -v oathtool >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 || { \
+		echo "Installing chromium, oathtool and gettext from Debian's packages"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium oathtool gettext >/dev/null; }
+
+test: test-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(BIN)/flask
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/flask
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance build dist .pytest_cache

@@ -1,0 +1,183 @@
+"""Security Console: create_app() for a standalone console, SecurityConsole to embed one."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from . import config as config_module
+from . import settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/, translations/ or migrations/: inside the wheel, or the repo's."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+# Each feature package exposes init_app(app, state). Order matters only for navigation.
+FEATURES = (
+    "console.web",
+    "console.mail",
+)
+
+
+@dataclass
+class ConsoleState:
+    """What the console keeps per application (app.extensions["console"])."""
+
+    url_prefix: str
+    admin: Any = None
+    security: Any = None
+    nav: list = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    # Callables run by `flask console demo` after the people exist (sessions, events...).
+    demo_seeders: list = field(default_factory=list)
+
+
+class SecurityConsole:
+    """The console as a Flask extension: SecurityConsole().init_app(app, url_prefix="/console")."""
+
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        if app is not None:
+            self.init_app(app, **kwargs)
+
+    def init_app(self, app: Flask, url_prefix: str | None = None) -> None:
+        """Configure Flask-Security and the console's features on `app`."""
+        from . import extensions
+        from .core import errors, headers, i18n
+        from .models import FsRefreshTracker, Role, User, WebAuthn
+
+        prefix = url_prefix if url_prefix is not None else app.config.get("CONSOLE_URL_PREFIX")
+        prefix = (prefix or "").rstrip("/")
+        app.config["CONSOLE_URL_PREFIX"] = prefix
+        settings.init_app(app)
+        config_module.check_production(app.config)
+        secret = app.config.get("SECRET_KEY") or config_module.DEV_SECRET
+        app.config.setdefault("SECRET_KEY", secret)
+        for key, value in config_module.security_defaults(
+            secret, app.config["CONSOLE_SITE_NAME"]
+        ).items():
+            app.config.setdefault(key, value)
+        app.config.setdefault("SECURITY_URL_PREFIX", prefix or None)
+        app.config.setdefault("SECURITY_STATIC_FOLDER_URL", f"{prefix}/fs-static")
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
+        app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+        # Flask ships these keys with weak values, so setdefault would never apply.
+        app.config["SESSION_COOKIE_HTTPONLY"] = True
+        app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+        app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+        app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+        if app.config["CONSOLE_ENV"] == "production":
+            app.config["SESSION_COOKIE_SECURE"] = True
+            app.config["REMEMBER_COOKIE_SECURE"] = True
+        if prefix:
+            app.config.setdefault("REMEMBER_COOKIE_PATH", "/")
+
+        state = ConsoleState(url_prefix=prefix)
+        app.extensions["console"] = state
+        _add_template_folder(app)
+
+        if "sqlalchemy" not in app.extensions:
+            extensions.db.init_app(app)
+        extensions.migrate.init_app(
+            app, extensions.db, directory=str(resource_dir("migrations")), render_as_batch=True
+        )
+        extensions.csrf.init_app(app)
+        if app.config["CONSOLE_MAIL_OUTBOX"]:
+            app.config.setdefault("MAIL_BACKEND", "console.mail.backend")
+        app.config.setdefault("MAIL_DEFAULT_SENDER", app.config["SECURITY_EMAIL_SENDER"])
+        extensions.mail.init_app(app)
+        i18n.init_app(app)
+        from flask_security import Security, SQLAlchemyUserDatastore
+
+        # A Security object per app: it keeps per-app state, and tests build many apps.
+        datastore = SQLAlchemyUserDatastore(extensions.db, User, Role, WebAuthn, FsRefreshTracker)
+        state.security = Security(app, datastore, register_blueprint=True)
+        headers.init_app(app, prefix)
+        errors.init_app(app, prefix)
+        _init_admin(app, state)
+
+        for name in FEATURES:
+            module = importlib.import_module(name)
+            module.init_app(app, state)
+            state.features.append(name)
+
+        from .cli import console_cli
+
+        app.cli.add_command(console_cli)
+
+
+def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """Pre-ping, a bounded pool and a statement timeout on PostgreSQL."""
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if uri.startswith("postgresql"):
+        timeout_ms = int(config["CONSOLE_DB_STATEMENT_TIMEOUT_MS"])
+        options.update(
+            pool_size=5,
+            max_overflow=5,
+            pool_timeout=config["CONSOLE_DB_POOL_TIMEOUT"],
+            connect_args={
+                "connect_timeout": max(1, int(config["CONSOLE_DB_POOL_TIMEOUT"])),
+                "options": f"-c statement_timeout={timeout_ms}",
+            },
+        )
+    return options
+
+
+def _add_template_folder(app: Flask) -> None:
+    """The console's templates come after the host's own, so a host can override any page."""
+    ours = FileSystemLoader(str(resource_dir("templates")))
+    loaders = [loader for loader in (app.jinja_loader,) if loader is not None]
+    app.jinja_loader = ChoiceLoader([*loaders, ours])  # type: ignore[method-assign]
+
+
+def _init_admin(app: Flask, state: ConsoleState) -> None:
+    from flask_admin import Admin
+    from flask_admin.theme import Bootstrap4Theme
+
+    from .core.admin import ConsoleIndexView
+
+    state.admin = Admin(
+        app,
+        name=app.config["CONSOLE_SITE_NAME"],
+        url=f"{state.url_prefix}{app.config['CONSOLE_ADMIN_URL']}",
+        index_view=ConsoleIndexView(url=f"{state.url_prefix}{app.config['CONSOLE_ADMIN_URL']}"),
+        theme=Bootstrap4Theme(base_template="admin/console_base.html"),
+    )
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """A standalone console configured from the environment, then from `config`."""
+    app = Flask(
+        "console",
+        static_folder=None,
+        template_folder=None,
+        instance_path=str(Path.cwd() / "instance"),
+    )
+    app.config.update(config_module.from_environment())
+    if config:
+        app.config.update(config)
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    if int(app.config.get("CONSOLE_PROXY_FIX") or 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["CONSOLE_PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
+    SecurityConsole().init_app(app)
+    return app
+
+
+def _ensure_sqlite_folder(uri: str) -> None:
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Shared machinery for every feature: it imports no feature."""

@@ -1,0 +1,38 @@
+"""Flask-Admin glue: permission-gated views rendered inside the console layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+
+from .permissions import PERMISSIONS, login_redirect
+
+
+class PermissionMixin:
+    """An admin view open only to holders of `permission` (writes may need another)."""
+
+    permission: str = ""
+
+    def is_accessible(self) -> bool:
+        if self.permission not in PERMISSIONS:
+            raise KeyError(f"unknown permission {self.permission!r} on {type(self).__name__}")
+        return bool(current_user.is_authenticated and current_user.has_permission(self.permission))
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_redirect()
+        abort(403)
+
+
+class ConsoleIndexView(AdminIndexView):
+    """The admin root has no page of its own: it opens the console's home."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self) -> Any:
+        return redirect(url_for("console.home"))

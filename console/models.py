@@ -1,0 +1,88 @@
+"""Account models: Flask-Security's fsqla v4 models plus the columns the console needs."""
+
+from __future__ import annotations
+
+from flask_security.models import fsqla_v4 as fsqla
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+
+from .extensions import db
+
+# set_db_info() would create Flask-Security's own roles_users table; ours replaces it.
+fsqla.FsModels.db = db
+# Flask-Security's association table has neither a primary key nor an index, so the
+# user loader's join and every role's member list scan it. This one has both.
+roles_users = db.Table(
+    "roles_users",
+    Column("user_id", Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Integer, ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_roles_users_role_id_user_id", "role_id", "user_id"),
+)
+fsqla.FsModels.roles_users = roles_users
+
+
+class Role(db.Model, fsqla.FsRoleMixin):
+    """A named set of permissions; `require_mfa` makes its members enrol a second factor."""
+
+    __tablename__ = "role"
+
+    require_mfa = Column(Boolean, nullable=False, default=False, server_default="0")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(db.Model, fsqla.FsUserMixin):
+    """An account. Secret columns: password, tf_totp_secret, mf_recovery_codes,
+    us_totp_secrets, fs_uniquifier, fs_webauthn_user_handle."""
+
+    __tablename__ = "user"
+
+    name = Column(String(255), nullable=True)
+    locale = Column(String(16), nullable=True)
+    timezone = Column(String(64), nullable=True)
+    # Operator-written HTML, stored already sanitized by core.sanitize.
+    notes = Column(Text, nullable=True)
+    # Bumped by every operator edit; a form carries the version it was built from.
+    edit_version = Column(Integer, nullable=False, default=1, server_default="1")
+    invited_at = Column(DateTime, nullable=True)
+    password_changed_at = Column(DateTime, nullable=True)
+    password_change_required = Column(Boolean, nullable=False, default=False, server_default="0")
+    # Lockout state: failures since the last success, and how many locks so far.
+    failed_login_count = Column(Integer, nullable=False, default=0, server_default="0")
+    lockout_count = Column(Integer, nullable=False, default=0, server_default="0")
+    locked_until = Column(DateTime, nullable=True)
+    # Last TOTP time step accepted, so that a code can never be used twice.
+    totp_last_counter = Column(BigInteger, nullable=True)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+# Case-insensitive sign-in looks up lower(email) and lower(username).
+Index("ix_user_email_lower", func.lower(User.email), unique=True)
+Index("ix_user_username_lower", func.lower(User.username), unique=True)
+
+
+class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
+    """A passkey or security key; `aaguid` names its provider (a label, never trusted)."""
+
+    __tablename__ = "webauthn"
+
+    aaguid = Column(String(36), nullable=True)
+
+
+class FsRefreshTracker(db.Model, fsqla.FsRefreshTrackerMixin):
+    """A family of API refresh tokens (Flask-Security 5.9)."""
+
+    __tablename__ = "fs_refresh"

@@ -1,0 +1,58 @@
+"""The console's own configuration: one defaults table, read with a strict lookup."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app
+
+# Every key the console reads. Features add theirs here so that a typo is an error,
+# not a silent default.
+DEFAULTS: dict[str, Any] = {
+    # Deployment
+    "CONSOLE_ENV": "development",
+    "CONSOLE_DEV_SECRET": "dev-only-insecure-secret-key",
+    "CONSOLE_SITE_NAME": "Security Console",
+    "CONSOLE_URL_PREFIX": "",
+    "CONSOLE_ADMIN_URL": "/admin",
+    "CONSOLE_PROXY_FIX": 0,
+    "CONSOLE_DB_STATEMENT_TIMEOUT_MS": 5000,
+    "CONSOLE_DB_POOL_TIMEOUT": 5,
+    # Mail
+    "CONSOLE_MAIL_OUTBOX": True,
+    # Lists
+    "CONSOLE_PAGE_SIZE": 50,
+    "CONSOLE_PAGE_SIZE_MAX": 200,
+    # Sessions
+    "CONSOLE_SESSION_IDLE_TIMEOUT": timedelta(hours=8),
+    "CONSOLE_SESSION_ABSOLUTE_TIMEOUT": timedelta(days=14),
+    "CONSOLE_SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
+    # Abuse resistance
+    "CONSOLE_LOCKOUT_THRESHOLD": 5,
+    "CONSOLE_LOCKOUT_BASE_WAIT": timedelta(minutes=1),
+    "CONSOLE_LOCKOUT_MAX_WAIT": timedelta(hours=1),
+    "CONSOLE_RATELIMIT_CREDENTIALS": "20 per minute",
+    "CONSOLE_RATELIMIT_MAIL": "5 per minute",
+    # Audit
+    "CONSOLE_AUDIT_RETENTION": timedelta(days=365),
+    # Dashboard
+    "CONSOLE_DORMANT_DAYS": 90,
+    # Languages
+    "CONSOLE_LANGUAGES": ("en", "de", "fr", "es", "ja"),
+    "CONSOLE_DEFAULT_TIMEZONE": "UTC",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Fill in every console default the application did not set."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
+
+def setting(name: str) -> Any:
+    """Return a console setting; an unknown name is a programming error."""
+    key = name if name.startswith("CONSOLE_") else f"CONSOLE_{name}"
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown console setting {key}")
+    return current_app.config[key]

@@ -1,0 +1,79 @@
+"""The application shell: home, health, errors, configuration and settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from console import create_app
+from console.config import ConfigError
+from console.settings import setting
+
+
+def test_home_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_not_found_is_a_page_for_browsers_and_json_for_clients(client):
+    page = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert "There is nothing at this address." in page.get_data(as_text=True)
+    assert 'data-error-code="404"' in page.get_data(as_text=True)
+    api = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert api.status_code == 404
+    assert api.get_json()["error"]["code"] == 404
+
+
+def test_method_not_allowed_is_friendly(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_unexpected_errors_are_a_500_page_without_traceback(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_every_response_carries_a_strict_csp(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_production_refuses_the_development_secret(database_url):
+    with pytest.raises(ConfigError):
+        create_app({"CONSOLE_ENV": "production", "SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def test_production_starts_with_a_real_secret(database_url):
+    app = create_app(
+        {
+            "CONSOLE_ENV": "production",
+            "SECRET_KEY": "a" * 48,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_settings_lookup_is_strict(app):
+    assert setting("PAGE_SIZE") == 50
+    with pytest.raises(KeyError):
+        setting("NO_SUCH_THING")
