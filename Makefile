@@ -13,7 +13,7 @@ $(BIN)/flask: pyproject.toml
 	@touch $@
 
 run: $(BIN)/flask
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 	$(BIN)/flask console demo
 	@echo "  Serving the console on http://localhost:5000 (Ctrl-C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

@@ -40,6 +40,11 @@ class ConsoleState:
     features: list[str] = field(default_factory=list)
     # Callables run by `flask console demo` after the people exist (sessions, events...).
     demo_seeders: list = field(default_factory=list)
+    # Sections of the operator's user detail page contributed by features (sessions, MFA,
+    # activity): UserSection objects from console.core.sections.
+    user_sections: list = field(default_factory=list)
+    # Sections of the end user's security center contributed by features.
+    account_sections: list = field(default_factory=list)
 
 
 class SecurityConsole:

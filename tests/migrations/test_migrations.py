@@ -40,12 +40,12 @@ def _diff(url: str) -> list:
 def test_upgrade_matches_models_and_downgrade_empties(empty_database: str):
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         assert _diff(empty_database) == []
         downgrade(revision="base")
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
-        upgrade()
+        upgrade(revision="heads")
         assert "user" in sa.inspect(db.engine).get_table_names()
         db.engine.dispose()
 
@@ -53,7 +53,7 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database: str):
 def test_case_insensitive_email_index_exists(empty_database: str):
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*expression-based index.*")
             names = {ix["name"] for ix in sa.inspect(db.engine).get_indexes("user")}

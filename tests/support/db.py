@@ -39,7 +39,7 @@ def drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
-def migrate(url: str, revision: str = "head") -> None:
+def migrate(url: str, revision: str = "heads") -> None:
     """Run the Alembic migrations against `url` (the schema is never made by create_all)."""
     from flask_migrate import upgrade
 

@@ -1,0 +1,97 @@
+"""Rules no operator action may break: no privilege escalation, never lose the last admin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..core.permissions import all_permissions
+from ..extensions import db
+from ..models import Role, User, roles_users
+
+MESSAGES = {
+    "grant_unheld": _l("You cannot grant the role %(role)s: it has permissions you do not hold."),
+    "last_admin": _l(
+        "%(user)s is the last active holder of full administration; "
+        "give another account full administration first."
+    ),
+    "self": _l("You cannot deactivate or delete your own account."),
+}
+
+
+class GuardrailError(Exception):
+    """An operator action that would break a guardrail; the message says which."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(str(MESSAGES[code] % params))
+
+
+def permissions_of(user: Any) -> set[str]:
+    """Every permission `user` holds through their roles."""
+    held: set[str] = set()
+    for role in user.roles:
+        held.update(role.get_permissions())
+    return held
+
+
+def is_full_role(role: Role) -> bool:
+    """A role that carries every permission the console defines."""
+    return set(all_permissions()) <= set(role.get_permissions())
+
+
+def holds_full_administration(user: Any) -> bool:
+    """True when `user`'s roles together hold every permission."""
+    return set(all_permissions()) <= permissions_of(user)
+
+
+def assert_can_grant(actor: Any, roles: Iterable[Role]) -> None:
+    """An operator may only grant roles whose permissions they hold themselves."""
+    held = permissions_of(actor)
+    for role in roles:
+        if not set(role.get_permissions()) <= held:
+            raise GuardrailError("grant_unheld", role=role.name)
+
+
+def assert_not_self(actor: Any, subject: Any) -> None:
+    """Operators cannot deactivate or delete themselves."""
+    if actor is not None and subject is not None and actor.id == subject.id:
+        raise GuardrailError("self")
+
+
+def _full_roles() -> list[Role]:
+    return [role for role in db.session.scalars(select(Role)) if is_full_role(role)]
+
+
+def active_full_admin_ids(limit: int = 2) -> set[int]:
+    """Up to `limit` active users holding a role with every permission (indexed lookups)."""
+    role_ids = [role.id for role in _full_roles()]
+    if not role_ids:
+        return set()
+    stmt = (
+        select(User.id)
+        .join(roles_users, roles_users.c.user_id == User.id)
+        .where(roles_users.c.role_id.in_(role_ids), User.active.is_(True))
+        .group_by(User.id)
+        .limit(limit)
+    )
+    return set(db.session.scalars(stmt))
+
+
+def assert_keeps_an_admin(subject: Any, *, losing: bool) -> None:
+    """Refuse when `subject` is the last active full admin and the action removes that."""
+    if not losing or not holds_full_administration(subject):
+        return
+    others = active_full_admin_ids(limit=2) - {subject.id}
+    if not others:
+        raise GuardrailError("last_admin", user=subject.email)
+
+
+def count_members(role: Role) -> int:
+    """Members of `role`, counted on the (role_id, user_id) index."""
+    stmt = select(func.count()).select_from(roles_users).where(roles_users.c.role_id == role.id)
+    return int(db.session.scalar(stmt) or 0)
