@@ -72,6 +72,10 @@ class User(db.Model, fsqla.FsUserMixin):
 # Case-insensitive sign-in looks up lower(email) and lower(username).
 Index("ix_user_email_lower", func.lower(User.email), unique=True)
 Index("ix_user_username_lower", func.lower(User.username), unique=True)
+# The operators' user list: prefix search on name, and its two date orders.
+Index("ix_user_name_lower", func.lower(User.name))
+Index("ix_user_create_datetime", User.create_datetime)
+Index("ix_user_current_login_at", User.current_login_at)
 
 
 class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
