@@ -24,9 +24,15 @@ test-deps: $(BIN)/flask
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium oathtool gettext >/dev/null; }
 
-test: test-deps
+AXE_VERSION := 4.14.1
+
+test: test-deps tests/a11y/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# axe-core is a test-only tool: installed from the npm registry into the test folder.
+tests/a11y/node_modules/axe-core/axe.min.js:
+	npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix tests/a11y axe-core@$(AXE_VERSION)
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check .
