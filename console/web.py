@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
 from . import resource_dir
-from .core import nav
+from .core import i18n, nav
+from .core.errors import DATABASE_DOWN
 from .core.permissions import login_redirect
 from .extensions import db
 
 if TYPE_CHECKING:
     from . import ConsoleState
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint(
     "console",
@@ -39,9 +52,30 @@ def home() -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Any:
-    """For load balancers: 200 when the database answers (errors become a 503 page)."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify({"status": "ok"})
+    """For load balancers: 200 when the database answers, 503 (JSON) when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DATABASE_DOWN as error:
+        log.warning("health check: database unavailable: %s", getattr(error, "orig", error))
+        db.session.rollback()
+        response = jsonify({"status": "unavailable"})
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+    else:
+        db.session.rollback()
+        response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/language")
+def set_language() -> Any:
+    """Remember the chosen language: on the account when signed in, else in the session."""
+    chosen = request.form.get("language", "")
+    if chosen in current_app.config["CONSOLE_LANGUAGES"]:
+        i18n.remember_language(chosen)
+    target = request.form.get("next") or url_for("console.home")
+    return redirect(i18n.safe_next(target))
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:
@@ -54,4 +88,5 @@ def init_app(app: Flask, state: ConsoleState) -> None:
             "console_nav": nav.visible,
             "console_site_name": app.config["CONSOLE_SITE_NAME"],
             "get_locale": get_locale,
+            "console_languages": i18n.language_choices,
         }

@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from ..extensions import babel
 
+# Each language named in itself, so a reader finds their own whatever the page's language.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "ja": "日本語",
+}
+
 
 def select_locale() -> str | None:
-    """The signed-in user's saved language, else the best Accept-Language match."""
+    """The user's saved language, else the switcher's choice, else Accept-Language."""
     languages = current_app.config["CONSOLE_LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
     saved = getattr(current_user, "locale", None) if current_user else None
     if saved in languages:
         return saved
-    if not has_request_context():
-        return languages[0]
+    if session.get("console_locale") in languages:
+        return session["console_locale"]
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name) for the layout's language switcher."""
+    return [
+        (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["CONSOLE_LANGUAGES"]
+    ]
+
+
+def remember_language(code: str) -> None:
+    """Keep `code` for this browser, and on the account when someone is signed in."""
+    from flask_babel import refresh
+
+    from ..extensions import db
+
+    session["console_locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    refresh()
+
+
+def safe_next(target: str) -> str:
+    """`target` when it is a path on this site, else the console's home."""
+    from flask import url_for
+
+    parts = urlsplit(target.strip())
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
+        return url_for("console.home")
+    return target
 
 
 def select_timezone() -> str | None:
@@ -29,7 +77,18 @@ def init_app(app: Flask) -> None:
     """Attach Flask-Babel with the console's catalogues and selectors."""
     from .. import resource_dir
 
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(resource_dir("translations")))
+    ours = str(resource_dir("translations"))
+    if "babel" in app.extensions:
+        # A host with its own Babel keeps its selectors; the console's catalogue is added
+        # after the host's so the console's pages are translated too.
+        directories = app.extensions["babel"].translation_directories
+        if ours not in directories:
+            directories.append(ours)
+        return
+    configured = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
+    if configured and ours not in configured.split(";"):
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{configured};{ours}"
+    else:
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = configured or ours
     app.config.setdefault("BABEL_DOMAIN", "messages")
-    if "babel" not in app.extensions:
-        babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -36,6 +36,12 @@
         setTheme(now === "dark" ? "light" : "dark");
       });
     }
+    // The language switcher submits itself when JavaScript runs.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        select.form.submit();
+      });
+    });
     // Confirmation for destructive buttons that carry data-confirm.
     document.body.addEventListener("click", function (event) {
       var target = event.target.closest("[data-confirm]");
@@ -44,6 +50,52 @@
         event.stopPropagation();
       }
     }, true);
+  });
+
+  // Operator shortcuts: "/" search, "g" then a letter to go somewhere, "?" lists them.
+  // None fires while the user types in a field or holds a modifier key.
+  function typing(target) {
+    if (!target || !target.tagName) {
+      return false;
+    }
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  var pendingG = false;
+  var pendingTimer = null;
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+      return;
+    }
+    if (pendingG) {
+      pendingG = false;
+      window.clearTimeout(pendingTimer);
+      var link = document.querySelector('a[data-shortcut="g ' + event.key + '"]');
+      if (link) {
+        event.preventDefault();
+        window.location.assign(link.getAttribute("href"));
+      }
+      return;
+    }
+    if (event.key === "/") {
+      var search = document.querySelector("[data-search], main input[type=search]");
+      if (search) {
+        event.preventDefault();
+        search.focus();
+      }
+    } else if (event.key === "g") {
+      pendingG = true;
+      pendingTimer = window.setTimeout(function () {
+        pendingG = false;
+      }, 1500);
+    } else if (event.key === "?") {
+      var dialog = document.getElementById("shortcuts-dialog");
+      if (dialog && window.bootstrap) {
+        event.preventDefault();
+        window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+      }
+    }
   });
 
   document.addEventListener("htmx:configRequest", function (event) {

@@ -10,4 +10,5 @@
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   var theme = saved === "light" || saved === "dark" ? saved : dark ? "dark" : "light";
   document.documentElement.setAttribute("data-bs-theme", theme);
+  document.documentElement.classList.add("js");
 })();
