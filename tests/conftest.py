@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 
 from tests.support import db as dbsupport
@@ -95,10 +95,19 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     from console.extensions import db
 
     app = create_app(app_config)
+    # Tests keep an app context open for their own database work, and Flask reuses an open
+    # context for requests; emptying `g` when each request starts gives every request the
+    # fresh `g` it has in production (Flask-Login and Flask-Security cache the user there).
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def _fresh_g(sender: Flask, **extra: Any) -> None:
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ def test_every_security_page_renders_inside_the_layout(browser, live_server, mak
         page.wait_for_load_state()
         for path in SIGNED_IN_PAGES:
             page.goto(live_server.url + path)
+            assert "/login" not in page.url, path
             assert_in_layout(page, theme)
     finally:
         context.close()
