@@ -1,0 +1,141 @@
+"""Flask-Security's credential forms with the lock checked before any credential is.
+
+A locked account is refused with the message an unknown account gets, before a password
+hash or code is computed, and after the same wait (see timing.pad).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_security import (
+    LoginForm,
+    MfRecoveryForm,
+    TwoFactorVerifyCodeForm,
+    UnifiedSigninForm,
+    UnifiedVerifyForm,
+    VerifyForm,
+    WebAuthnSigninResponseForm,
+)
+from flask_security.forms import Form
+from flask_security.proxies import _datastore
+from flask_security.utils import get_identity_attribute, get_message, lookup_identity
+from wtforms import Field
+
+from . import store, timing
+
+
+def _refuse(field: Field, message_key: str) -> bool:
+    timing.pad()
+    field.errors = [*field.errors, get_message(message_key)[0]]
+    return False
+
+
+def _locked(user: Any) -> bool:
+    return user is not None and user.id is not None and store.locked_until(user.id) is not None
+
+
+class LockoutLoginForm(LoginForm):
+    """Password sign-in: the account is looked up and its lock checked before the hash."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if not Form.validate(self, **kwargs):
+            return False
+        field, user = self._identity()
+        if field is not None and _locked(user):
+            return _refuse(field, "USER_DOES_NOT_EXIST")
+        # The fields are valid: let Flask-Security check the password as usual.
+        self.ifield, self.user = None, None
+        return super().validate(**kwargs)
+
+    def _identity(self) -> tuple[Field | None, Any]:
+        email_attr = get_identity_attribute("email")
+        if email_attr and getattr(self, "email", None) and self.email.data:
+            return self.email, _datastore.find_user(
+                case_insensitive=email_attr.get("case_insensitive", False), email=self.email.data
+            )
+        username_attr = get_identity_attribute("username")
+        if username_attr and getattr(self, "username", None) and self.username.data:
+            return self.username, _datastore.find_user(
+                case_insensitive=username_attr.get("case_insensitive", False),
+                username=self.username.data,
+            )
+        return None, None
+
+
+class LockoutVerifyForm(VerifyForm):
+    """Re-authentication with the password."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if _locked(self.user):
+            return Form.validate(self, **kwargs) and _refuse(self.password, "INVALID_PASSWORD")
+        return super().validate(**kwargs)
+
+
+class LockoutUnifiedSigninForm(UnifiedSigninForm):
+    """Unified sign-in (password, emailed or authenticator code)."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if (
+            self.submit.data
+            and Form.validate(self, **kwargs)
+            and _locked(lookup_identity(self.identity.data))
+        ):
+            return _refuse(self.passcode, "INVALID_PASSWORD_CODE")
+        return super().validate(**kwargs)
+
+
+class LockoutUnifiedVerifyForm(UnifiedVerifyForm):
+    """Unified re-authentication."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if self.submit.data and _locked(current_user) and Form.validate(self, **kwargs):
+            return _refuse(self.passcode, "INVALID_PASSWORD_CODE")
+        return super().validate(**kwargs)
+
+
+class LockoutTwoFactorVerifyCodeForm(TwoFactorVerifyCodeForm):
+    """The second step of a two-factor sign-in (authenticator or emailed code)."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if not self.is_setup and _locked(self.user):
+            return Form.validate(self, **kwargs) and _refuse(self.code, "TWO_FACTOR_INVALID_TOKEN")
+        return super().validate(**kwargs)
+
+
+class LockoutMfRecoveryForm(MfRecoveryForm):
+    """A recovery code instead of the second factor; a wrong one counts as a failure."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if _locked(self.user):
+            return Form.validate(self, **kwargs) and _refuse(self.code, "INVALID_RECOVERY_CODE")
+        if super().validate(**kwargs):
+            return True
+        if self.user is not None and self.code.data:
+            # Flask-Security does not report a wrong recovery code as a failed check.
+            self.user.track_failed_authn("recovery_code", True)
+        return False
+
+
+class LockoutWebAuthnSigninResponseForm(WebAuthnSigninResponseForm):
+    """A passkey sign-in: refused while the account is locked."""
+
+    def validate(self, **kwargs: Any) -> bool:
+        if not super().validate(**kwargs):
+            return False
+        if _locked(self.user):
+            return _refuse(self.credential, "GENERIC_AUTHN_FAILED")
+        return True
+
+
+# Passed to Security(...) by the application factory.
+SECURITY_FORMS: dict[str, type] = {
+    "login_form": LockoutLoginForm,
+    "verify_form": LockoutVerifyForm,
+    "us_signin_form": LockoutUnifiedSigninForm,
+    "us_verify_form": LockoutUnifiedVerifyForm,
+    "two_factor_verify_code_form": LockoutTwoFactorVerifyCodeForm,
+    "mf_recovery_form": LockoutMfRecoveryForm,
+    "wan_signin_response_form": LockoutWebAuthnSigninResponseForm,
+}
