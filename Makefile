@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-deps lint format clean
+.PHONY: run test test-deps bench lint format clean
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ test: test-deps tests/a11y/node_modules/axe-core/axe.min.js
 # axe-core is a test-only tool: installed from the npm registry into the test folder.
 tests/a11y/node_modules/axe-core/axe.min.js:
 	npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix tests/a11y axe-core@$(AXE_VERSION)
+
+BENCH_SIZES ?= 10000 100000 1000000
+BENCH_BACKENDS ?= sqlite postgresql
+
+# Seeds each size on each database, serves it with gunicorn (2 workers) and measures.
+bench: $(BIN)/flask
+	$(BIN)/pip install --quiet -e '.[bench]'
+	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_SIZES); do \
+		$(BIN)/python -m bench.run --backend $$backend --users $$users || exit 1; done; done
+	$(BIN)/python -m bench.report > bench/RESULTS.md
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Benchmarks: seed a database with N users, serve it with gunicorn, measure every page."""

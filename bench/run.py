@@ -1,0 +1,276 @@
+"""Serve a seeded database with gunicorn (2 workers) and measure the console's pages.
+
+    python -m bench.run --backend sqlite --users 10000 [--reuse]
+
+For each endpoint: p50 and p95 of sequential requests after warm-up, SQL statements per
+request (X-SQL-Count from bench/wsgi_bench.py) and response size; plus the sign-in POST, the
+argon2 verify time measured in this process, and the peak RSS of the workers. Results go to
+bench/out/<backend>-<users>.json; bench/report.py turns them into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from html import unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+import sqlalchemy as sa
+
+from bench import seed as seeder
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+WARMUP = 5
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
+
+
+def database_url(backend: str, users: int) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{OUT / f'bench-{users}.db'}"
+    return f"{PG_SERVER}/console_bench_{users}"
+
+
+def prepare(backend: str, users: int, reuse: bool) -> str:
+    """A seeded database for (backend, users); made anew unless --reuse finds one."""
+    url = database_url(backend, users)
+    OUT.mkdir(parents=True, exist_ok=True)
+    marker = OUT / f"seeded-{backend}-{users}"
+    if reuse and marker.exists():
+        return url
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{OUT / f'bench-{users}.db'}{suffix}").unlink(missing_ok=True)
+    else:
+        admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        name = url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    seeder.seed(url, users)
+    marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with two sync workers on localhost."""
+
+    def __init__(self, url: str) -> None:
+        self.port = free_port()
+        self.base = f"http://localhost:{self.port}"
+        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "k" * 40)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "120",
+                "bench.wsgi_bench:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+    def peak_rss_kb(self) -> int:
+        peaks = []
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if match:
+                peaks.append(int(match.group(1)))
+        return max(peaks, default=0)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def sign_in(base: str, email: str, password: str) -> tuple[requests.Session, float]:
+    """A signed-in HTTP session and the time of the POST alone."""
+    session = requests.Session()
+    page = session.get(base + "/login")
+    data = {"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+    started = time.perf_counter()
+    response = session.post(base + "/login", data=data, allow_redirects=False)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in failed: {response.status_code}")
+    return session, elapsed
+
+
+def measure(session: requests.Session, url: str, headers: dict | None = None) -> dict[str, Any]:
+    timings, counts, size, status = [], [], 0, 0
+    for i in range(WARMUP + SAMPLES):
+        started = time.perf_counter()
+        response = session.get(url, headers=headers or {}, allow_redirects=False)
+        elapsed = time.perf_counter() - started
+        status = response.status_code
+        if i >= WARMUP:
+            timings.append(elapsed * 1000)
+            counts.append(int(response.headers.get("X-SQL-Count", "-1")))
+            size = len(response.content)
+    timings.sort()
+    return {
+        "url": url,
+        "status": status,
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        "sql": max(counts),
+        "bytes": size,
+    }
+
+
+def follow_next(session: requests.Session, url: str, times: int) -> str:
+    """The URL reached by following the list's "next" link `times` times."""
+    for _ in range(times):
+        html = session.get(url).text
+        match = re.search(r'<a[^>]*rel="next"[^>]*href="([^"]+)"', html) or re.search(
+            r'<a[^>]*href="([^"]+)"[^>]*rel="next"', html
+        )
+        if not match:
+            break
+        url = urljoin(url, unescape(match.group(1)))
+    return url
+
+
+def argon2_verify_ms() -> float:
+    """How long one password verification takes here, with the console's settings."""
+    from flask_security import hash_password, verify_password
+
+    from console import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    with app.app_context():
+        hashed = hash_password("bench operator password")
+        samples = []
+        for _ in range(10):
+            started = time.perf_counter()
+            verify_password("bench operator password", hashed)
+            samples.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(samples), 2)
+
+
+def endpoints(base: str, users: int) -> dict[str, str | Callable[[requests.Session], str]]:
+    """Name -> URL (or a function of the signed-in session that finds it)."""
+    admin = base + "/admin"
+    some_user = max(users // 2, 2)
+    return {
+        "floor (unauthenticated)": base + "/healthz",
+        "authenticated JSON": base + "/api/me",
+        "authenticated page": base + "/account/",
+        "users: first page": admin + "/users/",
+        "users: 200 x next": lambda s: follow_next(s, admin + "/users/?sort=created&dir=asc", 200),
+        "users: last page": admin + "/users/?sort=created&dir=desc",
+        "users: prefix search": admin + "/users/?q=user00123",
+        "users: filter active": admin + "/users/?active=yes",
+        "users: filter confirmed": admin + "/users/?confirmed=yes",
+        "users: filter role": admin + "/users/?role=2",
+        "users: filter has MFA": admin + "/users/?has_mfa=yes",
+        "users: filter locked": admin + "/users/?locked=yes",
+        "users: filter last sign-in": admin + "/users/?login_before=2025-01-01",
+        "users: filter created": admin + "/users/?created_from=2024-01-01&created_to=2024-06-30",
+        "users: HTMX rows": admin + "/users/",
+        "user detail": f"{admin}/users/{some_user}/",
+        "role page": admin + "/roles/4/",
+        "role members (deep)": lambda s: follow_next(s, admin + "/roles/4/", 50),
+        "sessions list": admin + "/sessions/",
+        "audit list, filtered": admin + "/audit/?action=user.login",
+        "dashboard": admin + "/dashboard/",
+    }
+
+
+def run(backend: str, users: int, reuse: bool) -> dict[str, Any]:
+    url = prepare(backend, users, reuse)
+    server = Server(url)
+    try:
+        results: dict[str, Any] = {"backend": backend, "users": users, "pages": {}}
+        signins = []
+        for _ in range(15):
+            session, elapsed = sign_in(server.base, seeder.OPERATOR_EMAIL, seeder.OPERATOR_PASSWORD)
+            signins.append(elapsed * 1000)
+        signins.sort()
+        results["signin_post_p50_ms"] = round(statistics.median(signins[3:]), 2)
+        for name, target in endpoints(server.base, users).items():
+            target_url = target(session) if callable(target) else target
+            headers = {"HX-Request": "true"} if "HTMX" in name else None
+            client = requests.Session() if name.startswith("floor") else session
+            results["pages"][name] = measure(client, target_url, headers)
+            print(
+                f"  {backend:<10} {users:>9,} {name:<28} "
+                f"p50 {results['pages'][name]['p50_ms']:>8.2f} ms  "
+                f"sql {results['pages'][name]['sql']:>3}  "
+                f"status {results['pages'][name]['status']}",
+                file=sys.stderr,
+            )
+        results["peak_rss_kb"] = server.peak_rss_kb()
+    finally:
+        server.stop()
+    results["argon2_verify_ms"] = argon2_verify_ms()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{backend}-{users}.json").write_text(json.dumps(results, indent=1))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse a seeded database")
+    args = parser.parse_args(argv)
+    run(args.backend, args.users, args.reuse)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""Fill a console database quickly: users, roles, factors, sessions and audit events.
+
+    python -m bench.seed --url sqlite:///bench/out/10k.db --users 10000
+
+Bulk inserts in batches (COPY on PostgreSQL), one shared password hash, deterministic data.
+The database is created by the console's own migrations first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+BATCH = 20_000
+NOW = datetime(2026, 11, 1, 12, 0, 0)
+FIRST = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "Edsger",
+    "Radia",
+    "Hedy",
+]
+LAST = [
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Ritchie",
+    "Liskov",
+    "Thompson",
+    "Allen",
+    "Perlman",
+]
+OPERATOR_PASSWORD = "bench operator password"  # noqa: S105 - a local benchmark account
+OPERATOR_EMAIL = "operator@bench.example"
+SESSIONS_PER_USER = 2
+EVENTS_PER_USER = 10
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done, self.started = label, total, 0, time.monotonic()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        rate = self.done / max(time.monotonic() - self.started, 1e-6)
+        sys.stderr.write(
+            f"\r  {self.label:<14} [{'#' * filled}{'.' * (width - filled)}] "
+            f"{self.done:>10,}/{self.total:,} ({rate:,.0f}/s)"
+        )
+        if self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def batched(rows: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def bulk_insert(
+    engine: sa.Engine, table: str, columns: Sequence[str], rows: Iterable[tuple], total: int
+) -> None:
+    """COPY on PostgreSQL, executemany in large transactions on SQLite."""
+    progress = Progress(table, total)
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cols = ", ".join(f'"{c}"' for c in columns)
+            with cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                for batch in batched(rows):
+                    for row in batch:
+                        copy.write_row(row)
+                    progress.advance(len(batch))
+            raw.commit()
+        finally:
+            raw.close()
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({placeholders})'
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for batch in batched(rows):
+            cursor.executemany(sql, batch)
+            raw.commit()
+            progress.advance(len(batch))
+    finally:
+        raw.close()
+
+
+def email_of(i: int) -> str:
+    return f"user{i:07d}@bench.example"
+
+
+def user_rows(count: int, password_hash: str, totp_secret: str) -> Iterator[tuple]:
+    rng = random.Random(1)
+    for i in range(1, count + 1):
+        created = NOW - timedelta(days=rng.randint(1, 1500), seconds=rng.randint(0, 86399))
+        last = created + timedelta(days=rng.randint(0, max((NOW - created).days, 1)))
+        has_totp = i % 2 == 0
+        email = OPERATOR_EMAIL if i == 1 else email_of(i)
+        yield (
+            i,
+            email,
+            f"user{i:07d}",
+            f"{FIRST[i % len(FIRST)]} {LAST[(i // 7) % len(LAST)]} {i}",
+            password_hash,
+            True if i == 1 else rng.random() > 0.05,
+            uuid.UUID(int=rng.getrandbits(128)).hex,
+            created,
+            last if rng.random() > 0.1 else None,
+            last,
+            rng.randint(0, 500),
+            "authenticator" if has_totp else None,
+            totp_secret if has_totp else None,
+            created,
+            created,
+            1,
+            0,
+            0,
+            False,
+        )
+
+
+USER_COLUMNS = (
+    "id",
+    "email",
+    "username",
+    "name",
+    "password",
+    "active",
+    "fs_uniquifier",
+    "confirmed_at",
+    "last_login_at",
+    "current_login_at",
+    "login_count",
+    "tf_primary_method",
+    "tf_totp_secret",
+    "create_datetime",
+    "update_datetime",
+    "edit_version",
+    "failed_login_count",
+    "lockout_count",
+    "password_change_required",
+)
+
+
+def seed_accounts(engine: sa.Engine, count: int) -> None:
+    """Users (user 1 is the operator), roles, memberships and passkeys."""
+    from flask_security import hash_password
+    from flask_security.proxies import _security
+
+    from console.core.permissions import all_permissions
+
+    password_hash = hash_password(OPERATOR_PASSWORD)
+    totp_secret = _security._totp_factory.generate_totp_secret()
+    bulk_insert(engine, "user", USER_COLUMNS, user_rows(count, password_hash, totp_secret), count)
+    roles = [
+        (1, "Administrator", "Full administration", ",".join(all_permissions()), NOW, False),
+        (
+            2,
+            "Support",
+            "Help desk",
+            "users:read,users:write,sessions:read,sessions:revoke",
+            NOW,
+            False,
+        ),
+        (3, "Auditor", "Reads the audit trail", "users:read,roles:read,audit:read", NOW, False),
+        (4, "Member", "Ordinary user", "", NOW, False),
+    ]
+    bulk_insert(
+        engine,
+        "role",
+        ("id", "name", "description", "permissions", "update_datetime", "require_mfa"),
+        roles,
+        len(roles),
+    )
+    operators = max(count // 100, 1)
+
+    def memberships() -> Iterator[tuple]:
+        yield (1, 1)
+        for i in range(2, count + 1):
+            yield (i, 4)
+        for i in range(2, operators + 1):
+            yield (i, 2 if i % 3 else 3)
+
+    bulk_insert(engine, "roles_users", ("user_id", "role_id"), memberships(), count + operators - 1)
+    rng = random.Random(2)
+
+    def passkeys() -> Iterator[tuple]:
+        for n, i in enumerate(range(4, count + 1, 4), start=1):
+            yield (
+                n,
+                rng.randbytes(32),
+                rng.randbytes(77),
+                0,
+                "usb",
+                False,
+                "single_device",
+                NOW - timedelta(days=rng.randint(1, 400)),
+                NOW - timedelta(days=rng.randint(0, 30)),
+                f"Key {n}",
+                "secondary",
+                i,
+            )
+
+    bulk_insert(
+        engine,
+        "webauthn",
+        (
+            "id",
+            "credential_id",
+            "public_key",
+            "sign_count",
+            "transports",
+            "backup_state",
+            "device_type",
+            "create_datetime",
+            "lastuse_datetime",
+            "name",
+            "usage",
+            "user_id",
+        ),
+        passkeys(),
+        count // 4,
+    )
+
+
+def seed_sessions(engine: sa.Engine, count: int) -> None:
+    """SESSIONS_PER_USER live sessions for every user."""
+    rng = random.Random(3)
+    agents = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/130.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.5 Safari/605.1.15",
+    )
+
+    def rows() -> Iterator[tuple]:
+        n = 0
+        for i in range(1, count + 1):
+            for _ in range(SESSIONS_PER_USER):
+                n += 1
+                created = NOW - timedelta(minutes=rng.randint(1, 600))
+                yield (
+                    n,
+                    secrets.token_hex(8),
+                    hashlib.sha256(os.urandom(16)).hexdigest(),
+                    None,
+                    i,
+                    created,
+                    created,
+                    created + timedelta(days=3650),
+                    None,
+                    None,
+                    f"198.51.100.{rng.randint(1, 254)}",
+                    agents[n % 2],
+                    "password",
+                    None,
+                )
+
+    bulk_insert(
+        engine,
+        "user_session",
+        (
+            "id",
+            "key",
+            "token_hash",
+            "remember_hash",
+            "user_id",
+            "created_at",
+            "last_seen_at",
+            "expires_at",
+            "ended_at",
+            "end_reason",
+            "ip",
+            "user_agent",
+            "auth_method",
+            "second_factor",
+        ),
+        rows(),
+        count * SESSIONS_PER_USER,
+    )
+
+
+SEEDERS: dict[str, Callable[[sa.Engine, int], None]] = {
+    "accounts": seed_accounts,
+    "sessions": seed_sessions,
+}
+
+
+def reset_sequences(engine: sa.Engine) -> None:
+    """PostgreSQL: move each serial past the ids COPY wrote."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for table in ("user", "role", "webauthn", "user_session", "audit_event"):
+            conn.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                    f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+                )
+            )
+
+
+def analyze(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE"))
+
+
+def seed(url: str, users: int, parts: Sequence[str] = tuple(SEEDERS)) -> None:
+    """Migrate `url` to the newest schema and fill it."""
+    from flask_migrate import upgrade
+
+    from console import create_app
+    from console.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="heads")
+        engine: sa.Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                conn.execute(sa.text("PRAGMA journal_mode=WAL"))
+        started = time.monotonic()
+        for part in parts:
+            SEEDERS[part](engine, users)
+        reset_sequences(engine)
+        analyze(engine)
+        print(f"seeded {users:,} users in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        db.session.remove()
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True, help="SQLAlchemy URL of an EMPTY database")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--parts", default=",".join(SEEDERS), help="comma-separated parts")
+    args = parser.parse_args(argv)
+    seed(args.url, args.users, [p for p in args.parts.split(",") if p])
+
+
+if __name__ == "__main__":
+    main()
