@@ -26,6 +26,7 @@ def resource_dir(name: str) -> Path:
 FEATURES = (
     "console.web",
     "console.mail",
+    "console.mfa",
 )
 
 

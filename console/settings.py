@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_AUDIT_RETENTION": timedelta(days=365),
     # Dashboard
     "CONSOLE_DORMANT_DAYS": 90,
+    # MFA: operators re-authenticate within this window; break-glass codes live this long
+    "CONSOLE_MFA_REAUTH_WITHIN": timedelta(minutes=5),
+    "CONSOLE_MFA_BREAKGLASS_TTL": timedelta(minutes=30),
     # Languages
     "CONSOLE_LANGUAGES": ("en", "de", "fr", "es", "ja"),
     "CONSOLE_DEFAULT_TIMEZONE": "UTC",

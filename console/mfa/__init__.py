@@ -1,0 +1,77 @@
+"""Second factors: authenticator apps, passkeys, recovery codes and the operator's MFA console."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from ..core import sections
+from ..core.nav import NavItem, register
+
+if TYPE_CHECKING:
+    from .. import ConsoleState
+
+
+def _on_wan_registered(sender: Flask, user: Any, name: str, **_: Any) -> None:
+    """Flask-Security stored a new key: keep its AAGUID, tell the user, audit it."""
+    state = sender.extensions.get("console")
+    if state is None or "console.mfa" not in state.features:
+        return
+    from .flows import record_registration
+
+    record_registration(user, name)
+
+
+def _passkeys_section(user: Any) -> dict[str, Any]:
+    from .flows import mfa_state
+
+    return {"mfa": mfa_state(user)}
+
+
+def init_app(app: Flask, state: ConsoleState) -> None:
+    """Passkey pages, the operator's MFA pages and actions, and the require-MFA policy."""
+    from flask_security.signals import wan_registered
+
+    from . import admin, models, policy, views  # noqa: F401 - models registers the table
+    from .webauthn.forms import extend_security_forms
+    from .webauthn.providers import provider_name
+
+    prefix = state.url_prefix
+    extend_security_forms(state.security)
+    # After registering a key through Flask-Security, come back to the console's list.
+    if app.config.get("SECURITY_WAN_POST_REGISTER_VIEW") == ".wan_register":
+        app.config["SECURITY_WAN_POST_REGISTER_VIEW"] = "mfa.passkeys"
+    wan_registered.connect(_on_wan_registered)
+
+    app.register_blueprint(views.bp, url_prefix=prefix or None)
+    app.register_blueprint(admin.bp, url_prefix=f"{prefix}/admin/mfa")
+    app.add_template_filter(provider_name, "passkey_provider")
+
+    register(app, NavItem("account", "mfa.passkeys", _l("Passkeys"), None, order=20))
+    register(app, NavItem("admin", "mfa_admin.index", _l("MFA"), "mfa:read", order=40))
+    sections.register(
+        app,
+        "account",
+        sections.Section(
+            key="passkeys",
+            title=_l("Passkeys and security keys"),
+            template="mfa/_account_section.html",
+            context=_passkeys_section,
+            order=30,
+        ),
+    )
+    sections.register(
+        app,
+        "user",
+        sections.Section(
+            key="mfa",
+            title=_l("Multi-factor authentication"),
+            template="mfa/admin/_user_section.html",
+            context=admin.user_section_context,
+            permission="mfa:read",
+            order=30,
+        ),
+    )
+    policy.init_app(app)

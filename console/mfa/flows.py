@@ -1,0 +1,429 @@
+"""MFA changes with side effects: passkeys, operator resets, break-glass codes, notices."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import inspect
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import after_this_request, current_app, g, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_security import naive_utcnow
+from sqlalchemy import select, update
+
+from ..core import signals
+from ..extensions import db
+from ..models import User, WebAuthn
+from ..settings import setting
+from .models import BreakGlassCode
+from .webauthn.providers import provider_name
+
+REASON_MAX_LENGTH = 500
+
+# What the user's mail says the operator did, by action.
+OPERATOR_ACTIONS = {
+    "mfa.webauthn.removed": _l("removed the passkey or security key “%(name)s” from your account"),
+    "mfa.totp.reset": _l("reset the authenticator app of your account"),
+    "mfa.reset": _l(
+        "reset every second factor of your account (authenticator app, email codes, "
+        "passkeys and recovery codes)"
+    ),
+    "mfa.breakglass.issued": _l("issued a one-time recovery code for your account"),
+}
+
+USER_NOTICES = {
+    "mfa.webauthn.registered": _l(
+        "A passkey or security key “%(name)s” was added to your account."
+    ),
+    "mfa.webauthn.renamed": _l("Your passkey or security key “%(old)s” was renamed to “%(name)s”."),
+    "mfa.webauthn.deleted": _l(
+        "The passkey or security key “%(name)s” was removed from your account."
+    ),
+    "mfa.breakglass.used": _l(
+        "A one-time recovery code issued by an operator was used to sign in."
+    ),
+}
+
+
+class MfaError(ValueError):
+    """Bad input for an MFA change; the message is safe to show and nothing was changed."""
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class MfaState:
+    """What a user has set up, without any secret."""
+
+    totp: bool
+    email: bool
+    recovery_codes: int
+    keys: list[Any]
+    break_glass_active: bool
+
+    @property
+    def second_factor_keys(self) -> int:
+        return sum(1 for key in self.keys if key.usage == "secondary")
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.totp or self.email or self.recovery_codes or self.keys)
+
+
+def mfa_state(user: User) -> MfaState:
+    """The user's factors (TOTP, email codes, recovery codes, keys) for display."""
+    from flask_security.proxies import _datastore
+
+    us_methods = set(_datastore.us_get_totp_secrets(user))
+    keys = list(
+        db.session.scalars(
+            select(WebAuthn).where(WebAuthn.user_id == user.id).order_by(WebAuthn.id)
+        )
+    )
+    now = naive_utcnow()
+    active = db.session.scalar(
+        select(BreakGlassCode.id)
+        .where(
+            BreakGlassCode.user_id == user.id,
+            BreakGlassCode.used_at.is_(None),
+            BreakGlassCode.expires_at > now,
+        )
+        .limit(1)
+    )
+    return MfaState(
+        totp=user.tf_primary_method == "authenticator" or "authenticator" in us_methods,
+        email=user.tf_primary_method == "email",
+        recovery_codes=len(_datastore.mf_get_recovery_codes(user)),
+        keys=keys,
+        break_glass_active=active is not None,
+    )
+
+
+def has_second_factor(user: User) -> bool:
+    """True when a password sign-in would ask this user for a second factor."""
+    from flask_security.proxies import _security
+
+    return bool(_security.two_factor_plugins.get_setup_tf_methods(user))
+
+
+def key_provider(key: WebAuthn) -> str | None:
+    """The provider's name for a key's AAGUID (a label only)."""
+    return provider_name(key.aaguid)
+
+
+# ---------------------------------------------------------------- notices
+
+
+def send_notice(user: User, template: str, subject: str, **context: Any) -> None:
+    """Mail `user` templates/email/mfa/<template>.{txt,html} in the user's language."""
+    from flask_security.proxies import _security
+
+    locale = user.locale or current_app.config["CONSOLE_LANGUAGES"][0]
+    with force_locale(locale):
+        context.setdefault("site_name", current_app.config["CONSOLE_SITE_NAME"])
+        text = render_template(f"email/mfa/{template}.txt", user=user, **context)
+        html = render_template(f"email/mfa/{template}.html", user=user, **context)
+        subject_text = str(_(subject))
+    _security._mail_util.send_mail(
+        f"mfa/{template}",
+        subject_text,
+        user.email,
+        current_app.config["SECURITY_EMAIL_SENDER"],
+        text,
+        html,
+    )
+
+
+def _notify_user(user: User, action: str, **params: Any) -> None:
+    send_notice(
+        user,
+        "changed",
+        "Your sign-in methods changed",
+        message=USER_NOTICES[action] % params,
+    )
+
+
+def _notify_operator_action(user: User, action: str, reason: str, **params: Any) -> None:
+    send_notice(
+        user,
+        "operator_reset",
+        "An operator changed your sign-in methods",
+        action_text=OPERATOR_ACTIONS[action] % params,
+        reason=reason,
+    )
+
+
+# ---------------------------------------------------------------- passkeys (self-service)
+
+
+def record_registration(user: User, name: str) -> None:
+    """After Flask-Security stored a new key: keep its AAGUID, tell the user, audit it."""
+    key = db.session.scalar(
+        select(WebAuthn).where(WebAuthn.user_id == user.id, WebAuthn.name == name)
+    )
+    if key is None:
+        return
+    key.aaguid = g.pop("console_wan_aaguid", None)
+    signals.emit(
+        "mfa.webauthn.registered",
+        actor=user,
+        subject=user,
+        name=name,
+        usage=key.usage,
+        provider=provider_name(key.aaguid),
+    )
+
+    # Flask-Security commits after this request; the notice is sent when it has.
+    def _mail(response: Any) -> Any:
+        _notify_user(user, "mfa.webauthn.registered", name=name)
+        return response
+
+    after_this_request(_mail)
+
+
+def clean_key_name(user: User, name: str | None, *, exclude_id: int | None = None) -> str:
+    """Flask-Security's name rules plus uniqueness per user; raises MfaError."""
+    from flask_security.proxies import _security
+
+    if not name or not name.strip():
+        raise MfaError(_("Enter a name for the key."))
+    message, clean = _security.webauthn_util.name_svn(name.strip())
+    if message or not clean:
+        raise MfaError(str(message))
+    clash = db.session.scalar(
+        select(WebAuthn.id).where(
+            WebAuthn.user_id == user.id,
+            WebAuthn.name == clean,
+            WebAuthn.id != (exclude_id or 0),
+        )
+    )
+    if clash is not None:
+        raise MfaError(_("You already have a key named “%(name)s”.", name=clean))
+    return clean
+
+
+def own_key(user: User, key_id: int) -> WebAuthn | None:
+    """The user's key with this id, or None (another user's key is never returned)."""
+    return db.session.scalar(
+        select(WebAuthn).where(WebAuthn.id == key_id, WebAuthn.user_id == user.id)
+    )
+
+
+def rename_key(user: User, key: WebAuthn, name: str | None) -> WebAuthn:
+    """Rename one of the user's keys; raises MfaError on a bad or duplicate name."""
+    clean = clean_key_name(user, name, exclude_id=key.id)
+    old = key.name
+    if clean == old:
+        return key
+    key.name = clean
+    signals.emit("mfa.webauthn.renamed", actor=user, subject=user, changes={"name": [old, clean]})
+    db.session.commit()
+    _notify_user(user, "mfa.webauthn.renamed", old=old, name=clean)
+    return key
+
+
+def delete_key(user: User, key: WebAuthn) -> None:
+    """Delete one of the user's keys (Flask-Security's wan_deleted is sent as /wan-delete does)."""
+    from flask_security.proxies import _datastore
+    from flask_security.signals import wan_deleted
+
+    name = key.name
+    wan_deleted.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        _async_wrapper=current_app.ensure_sync,
+        user=user,
+        name=name,
+    )
+    _datastore.delete_webauthn(key)
+    signals.emit("mfa.webauthn.deleted", actor=user, subject=user, name=name)
+    db.session.commit()
+    _notify_user(user, "mfa.webauthn.deleted", name=name)
+
+
+# ---------------------------------------------------------------- operator actions
+
+
+def clean_reason(reason: str | None) -> str:
+    """The operator's reason, required and bounded; raises MfaError."""
+    text = " ".join((reason or "").split())
+    if not text:
+        raise MfaError(_("Give a reason: the user will read it."))
+    if len(text) > REASON_MAX_LENGTH:
+        raise MfaError(_("Keep the reason under %(count)d characters.", count=REASON_MAX_LENGTH))
+    return text
+
+
+def _assert_not_self(operator: User, user: User) -> None:
+    if operator.id == user.id:
+        raise MfaError(_("Change your own sign-in methods from your account pages."))
+
+
+def _end_sessions(operator: User, user: User, reason: str) -> None:
+    """End the user's sessions through the sessions feature when it is installed."""
+    state = current_app.extensions["console"]
+    if "console.sessions" not in state.features:
+        return
+    try:
+        flows = importlib.import_module("console.sessions.flows")
+    except ImportError:
+        return
+    end_all = getattr(flows, "end_all_sessions", None)
+    if end_all is None:
+        return
+    offered = {"actor": operator, "reason": reason}
+    parameters = inspect.signature(end_all).parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    end_all(user, **{k: v for k, v in offered.items() if accepts_any or k in parameters})
+
+
+def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
+    """An operator removes one of a user's keys."""
+    from flask_security.proxies import _datastore
+
+    text = clean_reason(reason)
+    user = db.session.get(User, key.user_id)
+    assert user is not None
+    _assert_not_self(operator, user)
+    name = key.name
+    _datastore.delete_webauthn(key)
+    signals.emit("mfa.webauthn.removed", actor=operator, subject=user, name=name, reason=text)
+    db.session.commit()
+    _notify_operator_action(user, "mfa.webauthn.removed", text, name=name)
+
+
+def reset_totp(operator: User, user: User, reason: str | None) -> None:
+    """An operator resets the user's authenticator app (two-factor and unified sign-in)."""
+    from flask_security.proxies import _datastore
+
+    text = clean_reason(reason)
+    _assert_not_self(operator, user)
+    if not mfa_state(user).totp:
+        raise MfaError(_("This user has no authenticator app to reset."))
+    if user.tf_primary_method == "authenticator":
+        _datastore.tf_reset(user)
+    if "authenticator" in _datastore.us_get_totp_secrets(user):
+        _datastore.us_reset(user, "authenticator")
+    user.totp_last_counter = None
+    signals.emit("mfa.totp.reset", actor=operator, subject=user, reason=text)
+    db.session.commit()
+    _notify_operator_action(user, "mfa.totp.reset", text)
+    _end_sessions(operator, user, text)
+    db.session.commit()
+
+
+def reset_all(operator: User, user: User, reason: str | None) -> None:
+    """An operator removes every second factor: TOTP, email codes, keys, recovery codes."""
+    from flask_security.proxies import _datastore
+
+    text = clean_reason(reason)
+    _assert_not_self(operator, user)
+    before = mfa_state(user)
+    _datastore.tf_reset(user)
+    _datastore.us_reset(user)
+    _datastore.mf_set_recovery_codes(user, None)
+    user.totp_last_counter = None
+    for key in before.keys:
+        _datastore.delete_webauthn(key)
+    _expire_break_glass(user)
+    signals.emit(
+        "mfa.reset",
+        actor=operator,
+        subject=user,
+        reason=text,
+        removed={
+            "totp": before.totp,
+            "email": before.email,
+            "keys": len(before.keys),
+            "recovery_codes": before.recovery_codes,
+        },
+    )
+    db.session.commit()
+    _notify_operator_action(user, "mfa.reset", text)
+    _end_sessions(operator, user, text)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- break-glass
+
+
+def _digest(code: str) -> str:
+    key = hashlib.sha256(f"break-glass:{current_app.config['SECRET_KEY']}".encode()).digest()
+    normalized = "".join(code.split()).lower()
+    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def _expire_break_glass(user: User) -> None:
+    now = naive_utcnow()
+    db.session.execute(
+        update(BreakGlassCode)
+        .where(
+            BreakGlassCode.user_id == user.id,
+            BreakGlassCode.used_at.is_(None),
+            BreakGlassCode.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+
+
+def issue_break_glass(operator: User, user: User, reason: str | None) -> tuple[str, Any]:
+    """Issue one short-lived recovery code; returns (code, expiry). Older codes stop working."""
+    text = clean_reason(reason)
+    _assert_not_self(operator, user)
+    if not has_second_factor(user):
+        raise MfaError(
+            _("This user has no second factor, so a password sign-in needs no recovery code.")
+        )
+    ttl: timedelta = setting("CONSOLE_MFA_BREAKGLASS_TTL")
+    code = "-".join(secrets.token_hex(3) for _ in range(4))
+    now = naive_utcnow()
+    _expire_break_glass(user)
+    record = BreakGlassCode(
+        user_id=user.id,
+        issued_by_id=operator.id,
+        code_digest=_digest(code),
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    db.session.add(record)
+    signals.emit(
+        "mfa.breakglass.issued",
+        actor=operator,
+        subject=user,
+        reason=text,
+        expires_at=record.expires_at.isoformat(),
+    )
+    db.session.commit()
+    _notify_operator_action(user, "mfa.breakglass.issued", text)
+    return code, record.expires_at
+
+
+def use_break_glass(user: User, code: str | None) -> bool:
+    """Spend a break-glass code of `user`: True once, atomically, while it is unexpired."""
+    if not code or len(code) > 64:
+        return False
+    now = naive_utcnow()
+    result = db.session.execute(
+        update(BreakGlassCode)
+        .where(
+            BreakGlassCode.user_id == user.id,
+            BreakGlassCode.code_digest == _digest(code),
+            BreakGlassCode.used_at.is_(None),
+            BreakGlassCode.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        return False
+    signals.emit("mfa.breakglass.used", actor=user, subject=user)
+    db.session.commit()
+    _notify_user(user, "mfa.breakglass.used")
+    return True

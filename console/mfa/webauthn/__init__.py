@@ -1,0 +1,1 @@
+"""Passkeys and security keys on top of Flask-Security's WebAuthn ceremonies."""
