@@ -68,6 +68,25 @@ def healthz() -> Any:
     return response
 
 
+@bp.get("/api/me")
+def api_me() -> Any:
+    """The signed-in account as JSON, for scripts and single-page front ends."""
+    if not current_user.is_authenticated:
+        return jsonify({"error": {"code": 401, "message": "Sign-in required."}}), 401
+    return jsonify(
+        {
+            "email": current_user.email,
+            "username": current_user.username,
+            "name": current_user.name,
+            "locale": current_user.locale,
+            "roles": [role.name for role in current_user.roles],
+            "permissions": sorted(
+                {p for role in current_user.roles for p in role.get_permissions()}
+            ),
+        }
+    )
+
+
 @bp.post("/language")
 def set_language() -> Any:
     """Remember the chosen language: on the account when signed in, else in the session."""

@@ -77,3 +77,16 @@ def test_settings_lookup_is_strict(app):
     assert setting("PAGE_SIZE") == 50
     with pytest.raises(KeyError):
         setting("NO_SUCH_THING")
+
+
+def test_api_me_answers_json_for_the_signed_in_account(signed_in_operator, client):
+    body = signed_in_operator.get("/api/me").get_json()
+    assert body["email"] == "operator@example.com"
+    assert "users:read" in body["permissions"]
+    assert "password" not in body and "fs_uniquifier" not in body
+
+
+def test_api_me_refuses_anonymous_callers(app):
+    response = app.test_client().get("/api/me")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == 401
