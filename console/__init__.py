@@ -26,7 +26,15 @@ def resource_dir(name: str) -> Path:
 FEATURES = (
     "console.web",
     "console.mail",
+    "console.users",
+    "console.roles",
+    "console.lockout",
+    "console.ratelimit",
+    "console.account",
+    "console.audit",
+    "console.dashboard",
     "console.mfa",
+    "console.sessions",
 )
 
 
@@ -67,7 +75,8 @@ class SecurityConsole:
         settings.init_app(app)
         config_module.check_production(app.config)
         secret = app.config.get("SECRET_KEY") or config_module.DEV_SECRET
-        app.config.setdefault("SECRET_KEY", secret)
+        # Flask ships SECRET_KEY = None, so setdefault would leave a host without a key.
+        app.config["SECRET_KEY"] = secret
         for key, value in config_module.security_defaults(
             secret, app.config["CONSOLE_SITE_NAME"]
         ).items():
@@ -84,8 +93,8 @@ class SecurityConsole:
         if app.config["CONSOLE_ENV"] == "production":
             app.config["SESSION_COOKIE_SECURE"] = True
             app.config["REMEMBER_COOKIE_SECURE"] = True
-        if prefix:
-            app.config.setdefault("REMEMBER_COOKIE_PATH", "/")
+        _set_cookie_paths(app)
+        _apply_proxy_fix(app)
 
         state = ConsoleState(url_prefix=prefix)
         app.extensions["console"] = state
@@ -93,6 +102,12 @@ class SecurityConsole:
 
         if "sqlalchemy" not in app.extensions:
             extensions.db.init_app(app)
+        elif app.extensions["sqlalchemy"] is not extensions.db:
+            raise config_module.ConfigError(
+                "The console's models live on console.extensions.db: a host application "
+                "must use that SQLAlchemy object (from console.extensions import db) "
+                "instead of its own."
+            )
         extensions.migrate.init_app(
             app, extensions.db, directory=str(resource_dir("migrations")), render_as_batch=True
         )
@@ -106,7 +121,19 @@ class SecurityConsole:
 
         # A Security object per app: it keeps per-app state, and tests build many apps.
         datastore = SQLAlchemyUserDatastore(extensions.db, User, Role, WebAuthn, FsRefreshTracker)
-        state.security = Security(app, datastore, register_blueprint=True)
+        from .lockout.forms import SECURITY_FORMS
+
+        from .mfa.recovery.codes import ConsoleRecoveryCodesUtil
+        from .mfa.totp.replay import ReplayProtectedTotp
+
+        state.security = Security(
+            app,
+            datastore,
+            register_blueprint=True,
+            totp_cls=ReplayProtectedTotp,
+            mf_recovery_codes_util_cls=ConsoleRecoveryCodesUtil,
+            **SECURITY_FORMS,
+        )
         headers.init_app(app, prefix)
         errors.init_app(app, prefix)
         _init_admin(app, state)
@@ -121,6 +148,36 @@ class SecurityConsole:
         app.cli.add_command(console_cli)
 
 
+def _set_cookie_paths(app: Flask) -> None:
+    """Every cookie the console sets lives where the session cookie lives.
+
+    Extension mode shares the host's session (the host's routes read the same sign-in), so
+    the path is the host's; a mounted console has APPLICATION_ROOT set to its prefix.
+    """
+    from flask_security.core import _default_config
+
+    path = app.config.get("SESSION_COOKIE_PATH") or app.config.get("APPLICATION_ROOT") or "/"
+    app.config.setdefault("REMEMBER_COOKIE_PATH", path)
+    if path == "/":
+        return
+    for name in ("TWO_FACTOR_VALIDITY_COOKIE", "REFRESH_TOKEN_COOKIE"):
+        key = f"SECURITY_{name}"
+        cookie = dict(app.config.get(key) or _default_config[name])
+        cookie.setdefault("path", path)
+        app.config[key] = cookie
+
+
+def _apply_proxy_fix(app: Flask) -> None:
+    """Trust CONSOLE_PROXY_FIX proxies for client address, scheme, host, port and prefix."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("CONSOLE_PROXY_FIX") or 0)
+    if hops and not isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
+
+
 def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
     """Pre-ping, a bounded pool and a statement timeout on PostgreSQL."""
     uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
@@ -128,8 +185,8 @@ def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
     if uri.startswith("postgresql"):
         timeout_ms = int(config["CONSOLE_DB_STATEMENT_TIMEOUT_MS"])
         options.update(
-            pool_size=5,
-            max_overflow=5,
+            pool_size=int(config["CONSOLE_DB_POOL_SIZE"]),
+            max_overflow=int(config["CONSOLE_DB_MAX_OVERFLOW"]),
             pool_timeout=config["CONSOLE_DB_POOL_TIMEOUT"],
             connect_args={
                 "connect_timeout": max(1, int(config["CONSOLE_DB_POOL_TIMEOUT"])),
@@ -173,13 +230,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
-    if int(app.config.get("CONSOLE_PROXY_FIX") or 0):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = int(app.config["CONSOLE_PROXY_FIX"])
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
-        )
     SecurityConsole().init_app(app)
     return app
 

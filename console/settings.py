@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_PROXY_FIX": 0,
     "CONSOLE_DB_STATEMENT_TIMEOUT_MS": 5000,
     "CONSOLE_DB_POOL_TIMEOUT": 5,
+    "CONSOLE_DB_POOL_SIZE": 5,
+    "CONSOLE_DB_MAX_OVERFLOW": 5,
     # Mail
     "CONSOLE_MAIL_OUTBOX": True,
     # Lists
@@ -28,16 +30,23 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_SESSION_IDLE_TIMEOUT": timedelta(hours=8),
     "CONSOLE_SESSION_ABSOLUTE_TIMEOUT": timedelta(days=14),
     "CONSOLE_SESSION_TOUCH_INTERVAL": timedelta(minutes=1),
+    # Share of requests that purge a small batch of dead session records after responding.
+    "CONSOLE_SESSION_PURGE_PROBABILITY": 0.002,
     # Abuse resistance
     "CONSOLE_LOCKOUT_THRESHOLD": 5,
     "CONSOLE_LOCKOUT_BASE_WAIT": timedelta(minutes=1),
     "CONSOLE_LOCKOUT_MAX_WAIT": timedelta(hours=1),
     "CONSOLE_RATELIMIT_CREDENTIALS": "20 per minute",
     "CONSOLE_RATELIMIT_MAIL": "5 per minute",
+    # Cookie names with the __Host- prefix (Secure, Path=/, no Domain): None means on in
+    # production when the cookies are host-wide (no SESSION_COOKIE_DOMAIN).
+    "CONSOLE_COOKIE_HOST_PREFIX": None,
     # Audit
     "CONSOLE_AUDIT_RETENTION": timedelta(days=365),
     # Dashboard
     "CONSOLE_DORMANT_DAYS": 90,
+    # How long a worker reuses its user counts (one pass over the user table).
+    "CONSOLE_DASHBOARD_CACHE_TTL": timedelta(seconds=60),
     # MFA: operators re-authenticate within this window; break-glass codes live this long
     "CONSOLE_MFA_REAUTH_WITHIN": timedelta(minutes=5),
     "CONSOLE_MFA_BREAKGLASS_TTL": timedelta(minutes=30),

@@ -1,0 +1,76 @@
+"""The audit trail's tables: the hash-chained events, the chain head and daily counters."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Text
+
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    """One security event; rows are only ever inserted (and purged oldest first).
+
+    Actor and subject keep their id and email as plain values, not foreign keys, so that
+    deleting an account never erases or rewrites its history.
+    """
+
+    __tablename__ = "audit_event"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False)
+    actor_id = Column(Integer, nullable=True)
+    actor_email = Column(String(320), nullable=True)
+    subject_id = Column(Integer, nullable=True)
+    subject_email = Column(String(320), nullable=True)
+    action = Column(String(80), nullable=False)
+    ip = Column(String(45), nullable=True)
+    user_agent = Column(String(255), nullable=True)
+    request_id = Column(String(64), nullable=True)
+    # Canonical JSON, hashed exactly as stored.
+    details = Column(Text, nullable=False, default="{}")
+    prev_hash = Column(String(64), nullable=False)
+    hash = Column(String(64), nullable=False)
+
+    __table_args__ = (
+        Index("ix_audit_event_created_at", "created_at"),
+        # Prefix filters (LIKE 'x%') need pattern operators on PostgreSQL.
+        Index(
+            "ix_audit_event_action",
+            "action",
+            postgresql_ops={"action": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_audit_event_actor_email",
+            "actor_email",
+            postgresql_ops={"actor_email": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_audit_event_subject_email",
+            "subject_email",
+            postgresql_ops={"subject_email": "varchar_pattern_ops"},
+        ),
+        Index("ix_audit_event_subject_id_id", "subject_id", "id"),
+        Index("ix_audit_event_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_event_ip", "ip"),
+    )
+
+
+class AuditChainHead(db.Model):
+    """The single row every append locks: the newest hash and the anchor left by a purge."""
+
+    __tablename__ = "audit_chain_head"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    last_hash = Column(String(64), nullable=True)
+    anchor_event_id = Column(Integer, nullable=True)
+    anchor_hash = Column(String(64), nullable=True)
+
+
+class AuditDailyCount(db.Model):
+    """Events per UTC day and action, so the dashboard never scans the event table."""
+
+    __tablename__ = "audit_daily_count"
+
+    day = Column(Date, primary_key=True)
+    action = Column(String(80), primary_key=True)
+    count = Column(Integer, nullable=False, default=0)

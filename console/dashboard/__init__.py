@@ -1,0 +1,21 @@
+"""The dashboard: the operators' home page with figures and server-drawn charts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from ..core.nav import NavItem, register
+
+if TYPE_CHECKING:
+    from .. import ConsoleState
+
+
+def init_app(app: Flask, state: ConsoleState) -> None:
+    """The dashboard page, first in the operators' navigation so that home opens it."""
+    from . import views
+
+    app.register_blueprint(views.bp, url_prefix=state.url_prefix or None)
+    register(app, NavItem("admin", "dashboard.index", _l("Dashboard"), "users:read", order=0))
