@@ -1,0 +1,1 @@
+"""Recovery codes: Flask-Security's codes, spent atomically, with signals for the console."""

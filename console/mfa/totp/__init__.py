@@ -1,0 +1,1 @@
+"""Authenticator-app (TOTP) protocol pieces: replay protection and the QR code."""
