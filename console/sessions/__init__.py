@@ -1,0 +1,61 @@
+"""Sessions: a server-side registry of signed-in browsers that users and operators can end."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from ..core import sections
+from ..core.nav import NavItem, register
+
+if TYPE_CHECKING:
+    from .. import ConsoleState
+
+
+def init_app(app: Flask, state: ConsoleState) -> None:
+    """Install the registry check, the pages, the admin view, the CLI and the demo data."""
+    from . import admin, cli, demo, guard, labels, models, receivers, views  # noqa: F401
+
+    guard.init_app(app, state.url_prefix)
+    app.add_template_global(labels.device_label, "session_device")
+    app.add_template_global(labels.method_label, "session_method")
+    receivers.init_app(app)
+    app.register_blueprint(views.bp, url_prefix=f"{state.url_prefix}/account/sessions")
+    state.admin.add_view(
+        admin.SessionsAdmin(
+            name=str(_l("Sessions")),
+            endpoint=admin.ENDPOINT,
+            url=f"{state.url_prefix}/admin/sessions",
+        )
+    )
+    register(app, NavItem("account", "sessions.mine", _l("Your sessions"), None, order=30))
+    register(
+        app,
+        NavItem(
+            "admin",
+            f"{admin.ENDPOINT}.index",
+            _l("Sessions"),
+            "sessions:read",
+            order=30,
+            shortcut="g s",
+        ),
+    )
+    sections.register(
+        app,
+        "user",
+        sections.Section(
+            key="sessions",
+            title=_l("Sessions"),
+            template="sessions/_user_section.html",
+            context=admin.user_section_context,
+            permission="sessions:read",
+            order=40,
+        ),
+    )
+    from ..cli import console_cli
+
+    # `flask console sessions purge`: the group is shared, adding the same command is a no-op.
+    console_cli.add_command(cli.sessions_cli)
+    state.demo_seeders.append(demo.seed_sessions)
