@@ -1,0 +1,360 @@
+"""The operators' user pages: Flask-Admin's ModelView routed and rendered the console's way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..core import sections
+from ..core.admin import PermissionMixin
+from ..core.htmx import render_page_or_fragment
+from ..core.permissions import has_permission
+from ..core.sanitize import safe_html
+from ..extensions import db
+from ..models import Role, User
+from ..roles.guardrails import GuardrailError
+from ..settings import setting
+from . import export, flows, query
+from .forms import NotesForm, UserCreateForm, UserEditForm
+
+SECRET_COLUMNS = tuple(sorted(flows.SECRET_FIELDS))
+
+
+def _all_roles() -> list[Role]:
+    return list(db.session.scalars(select(Role).order_by(Role.name)))
+
+
+def _safe_next(default: str) -> str:
+    """A same-site path from the form, or `default` (never an open redirect)."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+class UserAdmin(PermissionMixin, ModelView):
+    """Users: list, detail, create/invite, edit, notes, actions and CSV export."""
+
+    permission = "users:read"
+    write_permission = "users:write"
+
+    # Declarative description (Django's list_display / search_fields); secrets appear nowhere.
+    column_list = (
+        "email",
+        "username",
+        "name",
+        "active",
+        "confirmed_at",
+        "roles",
+        "current_login_at",
+        "create_datetime",
+    )
+    column_searchable_list = ("email", "username", "name")
+    column_exclude_list = SECRET_COLUMNS
+    column_details_exclude_list = SECRET_COLUMNS
+    column_export_exclude_list = SECRET_COLUMNS
+    form_excluded_columns = SECRET_COLUMNS
+    form = UserEditForm
+    can_export = False
+    can_view_details = True
+    list_filters = ("active", "confirmed", "role", "mfa", "locked", "login", "created")
+
+    # Flask-Admin's own routes count and OFFSET-page the table, so they are not exposed;
+    # the console's routes below replace them.
+    def create_view(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def edit_view(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def details_view(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def delete_view(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def action_view(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def export(self, export_type: str) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def ajax_lookup(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def ajax_update(self) -> Any:  # type: ignore[override]
+        abort(404)
+
+    def is_action_allowed(self, name: str) -> bool:
+        return has_permission(self.write_permission) and name in flows.ACTIONS
+
+    def _require_write(self) -> None:
+        if not has_permission(self.write_permission):
+            abort(403)
+
+    def _user_or_404(self, user_id: int) -> User:
+        user = db.session.get(User, user_id, options=[selectinload(User.roles)])
+        if user is None:
+            abort(404)
+        return user
+
+    # --- list ---------------------------------------------------------------------------
+
+    def _params(self) -> query.ListParams:
+        return query.ListParams.from_args(
+            request.args, setting("PAGE_SIZE"), setting("PAGE_SIZE_MAX")
+        )
+
+    @expose("/")
+    def index_view(self) -> Any:  # type: ignore[override]
+        """The list page, or its rows for htmx (search as you type, next page)."""
+        params = self._params()
+        page = query.load_page(params)
+        actions, _confirmations = self.get_actions_list()
+        return render_page_or_fragment(
+            "users/list.html",
+            "users/_rows.html",
+            params=params,
+            listing=page,
+            roles=_all_roles(),
+            actions=actions,
+            can_write=has_permission(self.write_permission),
+            sorts=query.SORTS,
+        )
+
+    @expose("/export.csv")
+    def export_csv(self) -> Response:
+        """The filtered list as CSV, streamed in batches."""
+        params = self._params()
+        response = Response(
+            stream_with_context(export.csv_lines(params)), mimetype="text/csv; charset=utf-8"
+        )
+        response.headers["Content-Disposition"] = 'attachment; filename="users.csv"'
+        return response
+
+    # --- one user -----------------------------------------------------------------------
+
+    @expose("/<int:user_id>/")
+    def user_view(self, user_id: int) -> Any:
+        """Profile, roles, notes, then the sections other features contribute."""
+        user = self._user_or_404(user_id)
+        contributed = [
+            (
+                section,
+                Markup(render_template(section.template, user=user, **section.context(user))),  # noqa: S704
+            )
+            for section in sections.visible("user")
+        ]
+        return render_template(
+            "users/detail.html",
+            user=user,
+            mfa=query.mfa_methods([user]).get(user.id, []),
+            sections=contributed,
+            notes_html=safe_html(user.notes),
+            notes_form=NotesForm(data={"notes": user.notes or "", "version": user.edit_version}),
+            actions=self.get_actions_list()[0],
+            can_write=has_permission(self.write_permission),
+        )
+
+    @expose("/new/", methods=("GET", "POST"))
+    def new_view(self) -> Any:
+        """Invite a new user: email, name, username and roles; they choose their password."""
+        self._require_write()
+        roles = _all_roles()
+        form = UserCreateForm(request.form if request.method == "POST" else None, roles=roles)
+        if request.method == "POST" and form.validate():
+            try:
+                user = flows.create_user(
+                    current_user._get_current_object(),
+                    email=form.email.data.strip(),
+                    name=(form.name.data or "").strip(),
+                    username=(form.username.data or "").strip(),
+                    roles=form.selected_roles(),
+                )
+            except (flows.UserFlowError, GuardrailError, ValueError) as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                flash(_("%(email)s was created and invited by mail.", email=user.email), "success")
+                return redirect(self.get_url(".user_view", user_id=user.id))
+        status = 400 if request.method == "POST" else 200
+        return render_template("users/form.html", form=form, user=None), status
+
+    @expose("/<int:user_id>/edit/", methods=("GET", "POST"))
+    def change_view(self, user_id: int) -> Any:
+        """Edit profile, roles and active, refused when the form's version is stale."""
+        self._require_write()
+        user = self._user_or_404(user_id)
+        roles = _all_roles()
+        if request.method == "GET":
+            form = UserEditForm(obj=user, roles=roles, data={"version": user.edit_version})
+            form.roles.data = [role.id for role in user.roles]
+            return render_template("users/form.html", form=form, user=user)
+        form = UserEditForm(request.form, roles=roles)
+        if form.validate():
+            try:
+                changes = flows.update_user(
+                    current_user._get_current_object(),
+                    user,
+                    version=form.version.data,
+                    values=form.profile_values(),
+                    roles=form.selected_roles(),
+                )
+            except flows.UserFlowError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                if error.code == "stale":
+                    db.session.expire_all()
+                    user = self._user_or_404(user_id)
+                    fresh = UserEditForm(obj=user, roles=roles, data={"version": user.edit_version})
+                    fresh.roles.data = [role.id for role in user.roles]
+                    return render_template("users/form.html", form=fresh, user=user), 409
+            except GuardrailError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                if changes:
+                    flash(_("The changes to %(email)s were saved.", email=user.email), "success")
+                else:
+                    flash(_("Nothing to save: no field was changed."), "info")
+                return redirect(self.get_url(".user_view", user_id=user.id))
+        return render_template("users/form.html", form=form, user=user), 400
+
+    @expose("/<int:user_id>/notes/", methods=("POST",))
+    def notes_view(self, user_id: int) -> Any:
+        """Save the operator notes (cleaned to a small HTML subset)."""
+        self._require_write()
+        user = self._user_or_404(user_id)
+        form = NotesForm(request.form)
+        if not form.validate():
+            flash(_("The notes could not be saved: they are too long."), "error")
+        else:
+            try:
+                if flows.update_notes(
+                    current_user._get_current_object(),
+                    user,
+                    version=form.version.data,
+                    html=form.notes.data or "",
+                ):
+                    flash(_("Notes saved."), "success")
+            except flows.UserFlowError as error:
+                flash(str(error), "error")
+        return redirect(self.get_url(".user_view", user_id=user_id))
+
+    @expose("/<int:user_id>/invite/", methods=("POST",))
+    def invite_view(self, user_id: int) -> Any:
+        """Send the invitation mail again."""
+        self._require_write()
+        user = self._user_or_404(user_id)
+        try:
+            flows.send_invitation(current_user._get_current_object(), user)
+        except flows.UserFlowError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
+        return redirect(self.get_url(".user_view", user_id=user_id))
+
+    # --- actions: confirm, then run (one user or many) ----------------------------------
+
+    @action("activate", _l("Activate"))
+    def action_activate(self, ids: list[int]) -> flows.BulkResult:
+        return flows.run_action(current_user._get_current_object(), "activate", ids)
+
+    @action("deactivate", _l("Deactivate"))
+    def action_deactivate(self, ids: list[int]) -> flows.BulkResult:
+        return flows.run_action(current_user._get_current_object(), "deactivate", ids)
+
+    @action("send_password_reset", _l("Send password reset"))
+    def action_send_password_reset(self, ids: list[int]) -> flows.BulkResult:
+        return flows.run_action(current_user._get_current_object(), "send_password_reset", ids)
+
+    @action("require_password_change", _l("Require a password change"))
+    def action_require_password_change(self, ids: list[int]) -> flows.BulkResult:
+        return flows.run_action(current_user._get_current_object(), "require_password_change", ids)
+
+    @action("unlock", _l("Unlock"))
+    def action_unlock(self, ids: list[int]) -> flows.BulkResult:
+        return flows.run_action(current_user._get_current_object(), "unlock", ids)
+
+    @action("delete", _l("Delete"))
+    def action_delete(self, ids: list[int], hard: bool = False) -> flows.BulkResult:
+        return flows.run_action(current_user._get_current_object(), "delete", ids, hard=hard)
+
+    @expose("/action/", methods=("POST",))
+    def run_action_view(self) -> Any:
+        """First POST shows what will happen; the confirmed POST does it."""
+        self._require_write()
+        name = request.form.get("action", "")
+        back = _safe_next(self.get_url(".index_view"))
+        if name not in self._actions_data or not self.is_action_allowed(name):
+            flash(_("Choose an action to run."), "error")
+            return redirect(back)
+        ids = sorted({int(i) for i in request.form.getlist("rowid") if i.isdigit()})
+        if not ids:
+            flash(_("Select at least one user first."), "error")
+            return redirect(back)
+        if len(ids) > setting("PAGE_SIZE_MAX"):
+            flash(
+                _("Select at most %(count)d users at a time.", count=setting("PAGE_SIZE_MAX")),
+                "error",
+            )
+            return redirect(back)
+        users = list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.email)))
+        label = dict(self.get_actions_list()[0])[name]
+        hard = name == "delete" and request.form.get("mode") == "hard"
+        expected = users[0].email if len(users) == 1 else str(len(users))
+        typed = (request.form.get("typed") or "").strip()
+        if request.form.get("confirm") != "yes" or (hard and typed.lower() != expected.lower()):
+            if request.form.get("confirm") == "yes":
+                flash(_("To delete permanently, type exactly what is asked."), "error")
+            return render_template(
+                "users/confirm.html",
+                action=name,
+                label=label,
+                users=users,
+                back=back,
+                expected=expected,
+                hard=hard,
+            ), (400 if request.form.get("confirm") == "yes" else 200)
+        handler = self._actions_data[name][0]
+        result = (
+            handler([u.id for u in users], hard=True) if hard else handler([u.id for u in users])
+        )
+        self._report(label, result)
+        if name == "delete" and hard:
+            back = self.get_url(".index_view")
+        return redirect(back)
+
+    def _report(self, label: Any, result: flows.BulkResult) -> None:
+        if result.done:
+            flash(
+                ngettext(
+                    "%(action)s: done for %(num)d user.",
+                    "%(action)s: done for %(num)d users.",
+                    result.done,
+                    action=label,
+                ),
+                "success",
+            )
+        if result.unchanged:
+            flash(
+                ngettext(
+                    "%(num)d user needed no change.",
+                    "%(num)d users needed no change.",
+                    result.unchanged,
+                ),
+                "info",
+            )
+        for reason in result.refused:
+            flash(reason, "error")

@@ -1,0 +1,383 @@
+"""Every change an operator makes to user accounts: one path for pages, HTMX, CLI and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_mailman import EmailMultiAlternatives
+from flask_security import naive_utcnow, url_for_security
+from sqlalchemy import func, select, update
+
+from ..accounts import create_account
+from ..core.sanitize import sanitize_html
+from ..core.signals import emit
+from ..extensions import db
+from ..models import Role, User
+from ..roles.guardrails import (
+    GuardrailError,
+    assert_can_grant,
+    assert_keeps_an_admin,
+    assert_not_self,
+    holds_full_administration,
+)
+
+# Never copied into an event, a log line or an export.
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "tf_totp_secret",
+        "mf_recovery_codes",
+        "us_totp_secrets",
+        "fs_uniquifier",
+        "fs_webauthn_user_handle",
+        "public_key",
+        "credential_id",
+    }
+)
+# The profile fields an operator may edit.
+PROFILE_FIELDS = ("email", "username", "name", "locale", "timezone", "active")
+BATCH_SIZE = 100
+
+MESSAGES = {
+    "stale": _l(
+        "%(user)s was changed by someone else while you were editing. "
+        "Nothing was saved: review the current values and make your change again."
+    ),
+    "email_taken": _l("Another account already uses the email address %(email)s."),
+    "username_taken": _l("Another account already uses the username %(username)s."),
+    "invite_accepted": _l("%(user)s has already set a password; send a password reset instead."),
+    "inactive_invite": _l("%(user)s is deactivated; activate the account before inviting."),
+}
+
+
+class UserFlowError(Exception):
+    """An operator request refused before anything was written; the message says why."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(str(MESSAGES[code] % params))
+
+
+def redact(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The diff with secret fields replaced by a marker."""
+    return {
+        key: ["[redacted]", "[redacted]"] if key in SECRET_FIELDS else value
+        for key, value in changes.items()
+    }
+
+
+def _role_names(roles: Iterable[Role]) -> list[str]:
+    return sorted(role.name for role in roles)
+
+
+def _email_in_use(email: str, except_id: int | None = None) -> bool:
+    stmt = select(User.id).where(func.lower(User.email) == email.lower())
+    found = db.session.scalar(stmt)
+    return found is not None and found != except_id
+
+
+def _username_in_use(username: str, except_id: int | None = None) -> bool:
+    stmt = select(User.id).where(func.lower(User.username) == username.lower())
+    found = db.session.scalar(stmt)
+    return found is not None and found != except_id
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+def invitation_link(user: User) -> str:
+    """A link to Flask-Security's reset page: the invitee chooses their own password there."""
+    from flask_security.recoverable import generate_reset_password_token
+
+    return url_for_security(
+        "reset_password", token=generate_reset_password_token(user), _external=True
+    )
+
+
+def send_invitation(actor: User | None, user: User) -> None:
+    """Mail `user` a link to set their password; refused once they have one."""
+    if user.password:
+        raise UserFlowError("invite_accepted", user=user.email)
+    if not user.active:
+        raise UserFlowError("inactive_invite", user=user.email)
+    link = invitation_link(user)
+    context = {
+        "user": user,
+        "link": link,
+        "site_name": current_app.config["CONSOLE_SITE_NAME"],
+        "within": current_app.config["SECURITY_RESET_PASSWORD_WITHIN"],
+    }
+    message = EmailMultiAlternatives(
+        subject=str(_l("You are invited to %(site)s", site=context["site_name"])),
+        body=render_template("email/users/invitation.txt", **context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_template("email/users/invitation.html", **context), "text/html"
+    )
+    user.invited_at = naive_utcnow()
+    db.session.commit()
+    message.send()
+    emit("admin.user.invited", actor=actor, subject=user, email=user.email)
+
+
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    name: str | None = None,
+    username: str | None = None,
+    roles: Sequence[Role] = (),
+) -> User:
+    """A new account with no password, and an invitation mail to set one."""
+    from flask_security.proxies import _security
+
+    if actor is not None:
+        assert_can_grant(actor, roles)
+    normalized = _security._mail_util.validate(email)
+    if _email_in_use(normalized):
+        raise UserFlowError("email_taken", email=normalized)
+    if username and _username_in_use(username):
+        raise UserFlowError("username_taken", username=username)
+    user = create_account(
+        normalized,
+        None,
+        name=name or None,
+        username=username or None,
+        roles=list(roles),
+        confirmed=False,
+    )
+    db.session.commit()
+    emit(
+        "admin.user.created",
+        actor=actor,
+        subject=user,
+        email=user.email,
+        roles=_role_names(user.roles),
+    )
+    send_invitation(actor, user)
+    return user
+
+
+def confirm_invitee(user: User) -> None:
+    """The invitation link proved the mailbox: an invitee who set a password is confirmed."""
+    if user.invited_at is not None and user.confirmed_at is None:
+        user.confirmed_at = naive_utcnow()
+
+
+# --- edits ---------------------------------------------------------------------------------
+
+
+def _claim_version(user: User, version: int) -> None:
+    """Bump edit_version only if it is still `version`: a stale form changes nothing."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.edit_version == version)
+        .values(edit_version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise UserFlowError("stale", user=user.email)
+    user.edit_version = version + 1
+
+
+def update_user(
+    actor: User | None,
+    user: User,
+    *,
+    version: int,
+    values: dict[str, Any],
+    roles: Sequence[Role] | None = None,
+) -> dict[str, list[Any]]:
+    """Apply profile values and roles from a form built at `version`; returns the diff."""
+    from flask_security.proxies import _security
+
+    values = {k: v for k, v in values.items() if k in PROFILE_FIELDS}
+    if "email" in values:
+        values["email"] = _security._mail_util.validate(values["email"])
+        if _email_in_use(values["email"], except_id=user.id):
+            raise UserFlowError("email_taken", email=values["email"])
+    for key in ("username", "name", "locale", "timezone"):
+        if key in values:
+            values[key] = values[key] or None
+    if values.get("username") and _username_in_use(values["username"], except_id=user.id):
+        raise UserFlowError("username_taken", username=values["username"])
+
+    changes: dict[str, list[Any]] = {}
+    for key, value in values.items():
+        if getattr(user, key) != value:
+            changes[key] = [getattr(user, key), value]
+    new_roles = list(roles) if roles is not None else list(user.roles)
+    old_ids = {role.id for role in user.roles}
+    added = [role for role in new_roles if role.id not in old_ids]
+    removed = {role.id for role in user.roles} - {role.id for role in new_roles}
+    if added or removed:
+        changes["roles"] = [_role_names(user.roles), _role_names(new_roles)]
+
+    if actor is not None and added:
+        assert_can_grant(actor, added)
+    deactivating = changes.get("active") == [True, False]
+    if deactivating:
+        assert_not_self(actor, user)
+    loses_admin = deactivating or (holds_full_administration(user) and not _holds_full(new_roles))
+    assert_keeps_an_admin(user, losing=loses_admin)
+    if not changes:
+        return changes
+
+    _claim_version(user, version)
+    for key, value in values.items():
+        setattr(user, key, value)
+    if roles is not None:
+        user.roles = new_roles
+    db.session.commit()
+    emit("admin.user.updated", actor=actor, subject=user, changes=redact(changes))
+    if "active" in changes:
+        emit(
+            "admin.user.activated" if user.active else "admin.user.deactivated",
+            actor=actor,
+            subject=user,
+        )
+    return changes
+
+
+def _holds_full(roles: Sequence[Role]) -> bool:
+    from ..roles.guardrails import is_full_role
+
+    return any(is_full_role(role) for role in roles)
+
+
+def update_notes(actor: User | None, user: User, *, version: int, html: str) -> bool:
+    """Store sanitized operator notes; returns False when nothing changed."""
+    cleaned = sanitize_html(html)
+    if cleaned == (user.notes or ""):
+        return False
+    _claim_version(user, version)
+    user.notes = cleaned or None
+    db.session.commit()
+    emit("admin.user.notes_updated", actor=actor, subject=user)
+    return True
+
+
+# --- actions on one user (each also runs in bulk) --------------------------------------------
+
+
+def activate(actor: User | None, user: User) -> bool:
+    """Let the account sign in again."""
+    if user.active:
+        return False
+    user.active = True
+    user.edit_version += 1
+    emit("admin.user.activated", actor=actor, subject=user)
+    return True
+
+
+def deactivate(actor: User | None, user: User) -> bool:
+    """Block sign-in; Flask-Security's user loader signs the user out on the next request."""
+    assert_not_self(actor, user)
+    if not user.active:
+        return False
+    assert_keeps_an_admin(user, losing=True)
+    user.active = False
+    user.edit_version += 1
+    emit("admin.user.deactivated", actor=actor, subject=user)
+    return True
+
+
+def send_password_reset(actor: User | None, user: User) -> bool:
+    """Flask-Security's own reset mail; its link lands on its reset page."""
+    from flask_security.recoverable import send_reset_password_instructions
+
+    if not user.active:
+        return False
+    send_reset_password_instructions(user)
+    emit("admin.user.password_reset_sent", actor=actor, subject=user)
+    return True
+
+
+def require_password_change(actor: User | None, user: User) -> bool:
+    """After the next sign-in the user can only reach the change-password page."""
+    if user.password_change_required:
+        return False
+    user.password_change_required = True
+    user.edit_version += 1
+    emit("admin.user.password_change_required", actor=actor, subject=user)
+    return True
+
+
+def unlock(actor: User | None, user: User) -> bool:
+    """Clear the lockout state so the user may try to sign in at once."""
+    if not (user.failed_login_count or user.lockout_count or user.locked_until):
+        return False
+    user.failed_login_count = 0
+    user.lockout_count = 0
+    user.locked_until = None
+    user.edit_version += 1
+    emit("admin.user.unlocked", actor=actor, subject=user)
+    return True
+
+
+def delete(actor: User | None, user: User, *, hard: bool = False) -> bool:
+    """Deactivate by default; `hard` removes the account and everything hanging off it."""
+    if not hard:
+        return deactivate(actor, user)
+    assert_not_self(actor, user)
+    assert_keeps_an_admin(user, losing=True)
+    emit("admin.user.deleted", actor=actor, subject=user, email=user.email, user_id=user.id)
+    db.session.delete(user)
+    return True
+
+
+ACTIONS: dict[str, Callable[..., bool]] = {
+    "activate": activate,
+    "deactivate": deactivate,
+    "send_password_reset": send_password_reset,
+    "require_password_change": require_password_change,
+    "unlock": unlock,
+    "delete": delete,
+}
+
+
+@dataclass
+class BulkResult:
+    """How a bulk action went: users changed, users unchanged, refusals with their reasons."""
+
+    done: int = 0
+    unchanged: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def run_action(
+    actor: User | None, name: str, user_ids: Iterable[int], **options: Any
+) -> BulkResult:
+    """Apply action `name` to the users, a batch per transaction; each user is all or nothing.
+
+    Re-running after an interruption is safe: every action skips users already in the
+    state it produces.
+    """
+    flow = ACTIONS[name]
+    ids = sorted({int(i) for i in user_ids})
+    result = BulkResult()
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        users = db.session.scalars(select(User).where(User.id.in_(batch)).order_by(User.id))
+        for user in users:
+            try:
+                changed = flow(actor, user, **options)
+            except GuardrailError as error:
+                result.refused.append(str(error))
+                continue
+            # A guardrail check may have loaded data; flushing per user keeps the batch's
+            # own changes visible to the next user's checks (the last admin stays counted).
+            db.session.flush()
+            if changed:
+                result.done += 1
+            else:
+                result.unchanged += 1
+        db.session.commit()
+    return result

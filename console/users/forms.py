@@ -1,0 +1,124 @@
+"""Forms for operators' user pages: they validate input and never change data."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..models import Role
+
+ERRORS = {
+    "email": _l("Enter a valid email address."),
+    "username": _l("Usernames may only contain letters, digits and - . _ characters."),
+    "timezone": _l("Choose a timezone from the list, such as Europe/Paris."),
+    "locale": _l("Choose one of the console's languages."),
+}
+
+
+def _valid_email(form: Form, field: Any) -> None:
+    from flask_security.proxies import _security
+
+    try:
+        _security._mail_util.validate(field.data or "")
+    except ValueError as error:
+        raise ValidationError(str(ERRORS["email"])) from error
+
+
+def _valid_username(form: Form, field: Any) -> None:
+    from flask_security.proxies import _security
+
+    if field.data:
+        message, _clean = _security._username_util.validate(field.data)
+        if message:
+            raise ValidationError(str(ERRORS["username"]))
+
+
+def _valid_timezone(form: Form, field: Any) -> None:
+    if field.data and field.data not in available_timezones():
+        raise ValidationError(str(ERRORS["timezone"]))
+
+
+def role_choices(roles: list[Role]) -> list[tuple[int, str]]:
+    """(id, name) for every role, by name."""
+    return [(role.id, role.name) for role in sorted(roles, key=lambda r: r.name.lower())]
+
+
+class _ProfileForm(Form):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=255), _valid_email])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=255)])
+    username = StringField(
+        _l("Username"), validators=[Optional(), Length(max=255), _valid_username]
+    )
+    roles = SelectMultipleField(_l("Roles"), coerce=int, validate_choice=True)
+
+    def __init__(self, *args: Any, roles: list[Role], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles.choices = role_choices(roles)  # type: ignore[assignment]
+        self._roles = {role.id: role for role in roles}
+
+    def selected_roles(self) -> list[Role]:
+        """The Role objects ticked in the form."""
+        return [self._roles[i] for i in self.roles.data or [] if i in self._roles]
+
+
+class UserCreateForm(_ProfileForm):
+    """Email, name, username and roles of an account to invite."""
+
+
+class UserEditForm(_ProfileForm):
+    """The profile, roles and active flag, with the version the form was built from."""
+
+    locale = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
+    timezone = StringField(_l("Timezone"), validators=[Optional(), Length(max=64), _valid_timezone])
+    active = BooleanField(_l("Active (may sign in)"))
+    version = IntegerField(validators=[InputRequired()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        languages = current_app.config["CONSOLE_LANGUAGES"]
+        self.locale.choices = [("", str(_l("Browser default")))] + [  # type: ignore[assignment]
+            (code, code) for code in languages
+        ]
+
+    def validate_locale(self, field: Any) -> None:
+        if field.data and field.data not in current_app.config["CONSOLE_LANGUAGES"]:
+            raise ValidationError(str(ERRORS["locale"]))
+
+    def profile_values(self) -> dict[str, Any]:
+        """The editable profile values as the flow expects them."""
+        return {
+            "email": (self.email.data or "").strip(),
+            "name": (self.name.data or "").strip(),
+            "username": (self.username.data or "").strip(),
+            "locale": self.locale.data or "",
+            "timezone": (self.timezone.data or "").strip(),
+            "active": bool(self.active.data),
+        }
+
+
+class NotesForm(Form):
+    """Operator notes (limited HTML, cleaned on save) and the version they edit."""
+
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=20000)])
+    version = IntegerField(validators=[InputRequired()])
+
+
+class HardDeleteForm(Form):
+    """The typed confirmation a permanent deletion needs."""
+
+    mode = HiddenField()
+    typed = StringField(_l("Type to confirm"))

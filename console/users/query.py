@@ -1,0 +1,292 @@
+"""The user list query: indexed prefix search, filters, sorting and keyset pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask_security import naive_utcnow
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import load_only, selectinload
+
+from ..extensions import db
+from ..models import Role, User, WebAuthn, roles_users
+
+# Columns the list may load and show; every secret column stays out of the SELECT.
+LIST_COLUMNS = (
+    User.id,
+    User.email,
+    User.username,
+    User.name,
+    User.active,
+    User.confirmed_at,
+    User.tf_primary_method,
+    User.current_login_at,
+    User.create_datetime,
+    User.locked_until,
+    User.invited_at,
+)
+
+# sort key -> (expression, nullable, python type of the cursor value)
+SORTS: dict[str, tuple[Any, bool, str]] = {
+    "email": (func.lower(User.email), False, "str"),
+    "name": (func.lower(User.name), True, "str"),
+    "created": (User.create_datetime, False, "datetime"),
+    "last_login": (User.current_login_at, True, "datetime"),
+}
+DEFAULT_SORT = "created"
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get((value or "").strip().lower())
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip()) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """What the operator asked the list for, parsed leniently: bad input is ignored."""
+
+    q: str = ""
+    active: bool | None = None
+    confirmed: bool | None = None
+    role: int | None = None
+    has_mfa: bool | None = None
+    locked: bool | None = None
+    login_after: date | None = None
+    login_before: date | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: str = DEFAULT_SORT
+    desc: bool = True
+    after: str | None = None
+    page_size: int = 50
+    errors: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_args(cls, args: Any, default_size: int, max_size: int) -> ListParams:
+        """Parse request arguments; the page size is clamped to [1, max_size]."""
+        sort = args.get("sort", DEFAULT_SORT)
+        if sort not in SORTS:
+            sort = DEFAULT_SORT
+        size = _int(args.get("size")) or default_size
+        return cls(
+            q=(args.get("q") or "").strip()[:255],
+            active=_flag(args.get("active")),
+            confirmed=_flag(args.get("confirmed")),
+            role=_int(args.get("role")),
+            has_mfa=_flag(args.get("mfa")),
+            locked=_flag(args.get("locked")),
+            login_after=_day(args.get("login_after")),
+            login_before=_day(args.get("login_before")),
+            created_from=_day(args.get("created_from")),
+            created_to=_day(args.get("created_to")),
+            sort=sort,
+            desc=args.get("dir", "desc" if sort in ("created", "last_login") else "asc") == "desc",
+            after=args.get("after") or None,
+            page_size=max(1, min(size, max_size)),
+        )
+
+    def query_args(self, **override: Any) -> dict[str, Any]:
+        """The URL arguments that reproduce these parameters (empty ones left out)."""
+        values = replace(self, **{k: v for k, v in override.items() if k != "after"})
+        yes_no = {True: "yes", False: "no", None: None}
+        args = {
+            "q": values.q,
+            "active": yes_no[values.active],
+            "confirmed": yes_no[values.confirmed],
+            "role": values.role,
+            "mfa": yes_no[values.has_mfa],
+            "locked": yes_no[values.locked],
+            "login_after": values.login_after,
+            "login_before": values.login_before,
+            "created_from": values.created_from,
+            "created_to": values.created_to,
+            "sort": values.sort,
+            "dir": "desc" if values.desc else "asc",
+            "size": values.page_size,
+            "after": override.get("after"),
+        }
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in args.items() if v}
+
+
+def prefix_range(column: Any, prefix: str) -> Any:
+    """lower(column) starts with `prefix`, as a range a plain lower() index serves."""
+    low = prefix.lower()
+    last = ord(low[-1])
+    high = low[:-1] + chr(last + 1) if last < 0x10FFFF else low + "\uffff"
+    expr = func.lower(column)
+    return and_(expr >= low, expr < high)
+
+
+def has_mfa_condition() -> Any:
+    """A second factor: an authenticator/email method or any WebAuthn key."""
+    return or_(
+        User.tf_primary_method.is_not(None),
+        exists().where(WebAuthn.user_id == User.id),
+    )
+
+
+def filtered(params: ListParams) -> Select:
+    """SELECT users matching the search and filters (no order, no limit)."""
+    stmt = select(User).options(load_only(*LIST_COLUMNS))
+    if params.q:
+        stmt = stmt.where(
+            or_(
+                prefix_range(User.email, params.q),
+                prefix_range(User.username, params.q),
+                prefix_range(User.name, params.q),
+            )
+        )
+    if params.active is not None:
+        stmt = stmt.where(User.active.is_(params.active))
+    if params.confirmed is not None:
+        stmt = stmt.where(
+            User.confirmed_at.is_not(None) if params.confirmed else User.confirmed_at.is_(None)
+        )
+    if params.role is not None:
+        stmt = stmt.where(
+            exists().where(roles_users.c.user_id == User.id, roles_users.c.role_id == params.role)
+        )
+    if params.has_mfa is not None:
+        stmt = stmt.where(has_mfa_condition() if params.has_mfa else ~has_mfa_condition())
+    if params.locked is not None:
+        now = naive_utcnow()
+        locked = and_(User.locked_until.is_not(None), User.locked_until > now)
+        stmt = stmt.where(locked if params.locked else ~locked)
+    if params.login_after:
+        stmt = stmt.where(User.current_login_at >= datetime.combine(params.login_after, time()))
+    if params.login_before:
+        stmt = stmt.where(User.current_login_at < datetime.combine(params.login_before, time()))
+    if params.created_from:
+        stmt = stmt.where(User.create_datetime >= datetime.combine(params.created_from, time()))
+    if params.created_to:
+        end = datetime.combine(params.created_to, time()) + timedelta(days=1)
+        stmt = stmt.where(User.create_datetime < end)
+    return stmt
+
+
+def encode_cursor(sort: str, user: User) -> str:
+    """An opaque cursor: the sort value and id of the last row shown."""
+    expr_value: Any = {
+        "email": (user.email or "").lower(),
+        "name": user.name.lower() if user.name is not None else None,
+        "created": user.create_datetime,
+        "last_login": user.current_login_at,
+    }[sort]
+    if isinstance(expr_value, datetime):
+        expr_value = expr_value.isoformat()
+    raw = json.dumps([sort, expr_value, user.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(sort: str, cursor: str | None) -> tuple[Any, int] | None:
+    """(value, id) from a cursor made for `sort`, or None when absent or not ours."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, user_id = json.loads(raw)
+        if cursor_sort != sort or not isinstance(user_id, int):
+            return None
+        kind = SORTS[sort][2]
+        if value is not None:
+            value = datetime.fromisoformat(value) if kind == "datetime" else str(value)
+        return value, user_id
+    except (ValueError, TypeError, binascii.Error, KeyError):
+        return None
+
+
+def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> Any:
+    """Rows after (value, user_id) in the order: asc NULLS FIRST / desc NULLS LAST, then id."""
+    if not desc:
+        if value is None:
+            return or_(and_(expr.is_(None), User.id > user_id), expr.is_not(None))
+        return or_(expr > value, and_(expr == value, User.id > user_id))
+    if value is None:
+        return and_(expr.is_(None), User.id < user_id)
+    later = or_(expr < value, and_(expr == value, User.id < user_id))
+    return or_(later, expr.is_(None)) if nullable else later
+
+
+def page_statement(params: ListParams) -> Select:
+    """One page (plus one row to know whether another follows), keyset-paged."""
+    expr, nullable, _kind = SORTS[params.sort]
+    stmt = filtered(params)
+    cursor = decode_cursor(params.sort, params.after)
+    if cursor is not None:
+        stmt = stmt.where(_after(expr, nullable, params.desc, *cursor))
+    if params.desc:
+        order = [expr.desc().nulls_last(), User.id.desc()]
+    else:
+        order = [expr.asc().nulls_first(), User.id.asc()]
+    return stmt.order_by(*order).limit(params.page_size + 1)
+
+
+@dataclass
+class Page:
+    """The users of one page, their MFA methods, and the cursor of the next page."""
+
+    users: list[User]
+    mfa: dict[int, list[str]]
+    next_cursor: str | None
+
+
+def mfa_methods(users: list[User]) -> dict[int, list[str]]:
+    """Second factors per user, for a whole page in one query."""
+    methods: dict[int, list[str]] = {u.id: [] for u in users}
+    for user in users:
+        if user.tf_primary_method:
+            methods[user.id].append(user.tf_primary_method)
+    if users:
+        rows = db.session.execute(
+            select(WebAuthn.user_id, WebAuthn.usage)
+            .where(WebAuthn.user_id.in_(list(methods)))
+            .group_by(WebAuthn.user_id, WebAuthn.usage)
+        )
+        for user_id, usage in rows:
+            methods[user_id].append("passkey" if usage == "first" else "security key")
+    return methods
+
+
+def load_page(params: ListParams) -> Page:
+    """Run the page query with roles loaded in bulk: a fixed number of statements."""
+    stmt = page_statement(params).options(selectinload(User.roles).load_only(Role.id, Role.name))
+    rows = list(db.session.scalars(stmt))
+    users = rows[: params.page_size]
+    following = encode_cursor(params.sort, users[-1]) if len(rows) > params.page_size else None
+    return Page(users=users, mfa=mfa_methods(users), next_cursor=following)
+
+
+def iterate_filtered(params: ListParams, batch: int = 500):
+    """Every matching user in id order, fetched in keyset batches (for exports)."""
+    last_id = 0
+    while True:
+        stmt = (
+            filtered(params)
+            .where(User.id > last_id)
+            .options(selectinload(User.roles).load_only(Role.id, Role.name))
+            .order_by(User.id)
+            .limit(batch)
+        )
+        users = list(db.session.scalars(stmt))
+        if not users:
+            return
+        yield users, mfa_methods(users)
+        last_id = users[-1].id
