@@ -19,6 +19,14 @@ MESSAGES = {
         "give another account full administration first."
     ),
     "self": _l("You cannot deactivate or delete your own account."),
+    "permission_unheld": _l(
+        "You cannot give a role the permission %(permission)s: you do not hold it yourself."
+    ),
+    "change_unheld": _l("You cannot change the role %(role)s: it has permissions you do not hold."),
+    "last_admin_role": _l(
+        "The role %(role)s gives the last active accounts their full administration; "
+        "give another account full administration first."
+    ),
 }
 
 
@@ -63,6 +71,20 @@ def assert_not_self(actor: Any, subject: Any) -> None:
         raise GuardrailError("self")
 
 
+def assert_can_hold(actor: Any, permissions: Iterable[str]) -> None:
+    """An operator may only put on a role the permissions they hold themselves."""
+    held = permissions_of(actor)
+    for permission in permissions:
+        if permission not in held:
+            raise GuardrailError("permission_unheld", permission=permission)
+
+
+def assert_can_change(actor: Any, role: Role) -> None:
+    """Changing, emptying or deleting a role is for operators who could grant it."""
+    if not set(role.get_permissions()) <= permissions_of(actor):
+        raise GuardrailError("change_unheld", role=role.name)
+
+
 def _full_roles() -> list[Role]:
     return [role for role in db.session.scalars(select(Role)) if is_full_role(role)]
 
@@ -95,3 +117,32 @@ def count_members(role: Role) -> int:
     """Members of `role`, counted on the (role_id, user_id) index."""
     stmt = select(func.count()).select_from(roles_users).where(roles_users.c.role_id == role.id)
     return int(db.session.scalar(stmt) or 0)
+
+
+def _has_active_member(role_ids: list[int]) -> bool:
+    stmt = (
+        select(roles_users.c.user_id)
+        .join(User, User.id == roles_users.c.user_id)
+        .where(roles_users.c.role_id.in_(role_ids), User.active.is_(True))
+        .limit(1)
+    )
+    return bool(role_ids) and db.session.scalar(stmt) is not None
+
+
+def assert_role_keeps_an_admin(role: Role, *, stays_full: bool) -> None:
+    """Refuse to strip full administration from `role` when only its members hold it."""
+    if stays_full or role.id is None or not is_full_role(role):
+        return
+    others = [other.id for other in _full_roles() if other.id != role.id]
+    if _has_active_member([role.id]) and not _has_active_member(others):
+        raise GuardrailError("last_admin_role", role=role.name)
+
+
+def assert_member_keeps_an_admin(role: Role, user: Any) -> None:
+    """Refuse to take `role` from `user` when that ends the last full administration."""
+    losing = (
+        bool(user.active)
+        and is_full_role(role)
+        and not any(is_full_role(other) for other in user.roles if other.id != role.id)
+    )
+    assert_keeps_an_admin(user, losing=losing)

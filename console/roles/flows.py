@@ -1,0 +1,209 @@
+"""Role changes: create, update, delete (with reassignment), membership; guarded and signalled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, exists, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from ..core.permissions import all_permissions
+from ..core.signals import emit
+from ..extensions import db
+from ..models import Role, User, roles_users
+from . import guardrails
+from .guardrails import GuardrailError
+from .queries import ordered_permissions
+
+MESSAGES = {
+    "name_taken": _l("A role named %(role)s already exists."),
+    "in_use": _l(
+        "The role %(role)s still has %(count)s members: choose a role to move them to first."
+    ),
+    "same_role": _l("Members cannot be moved to the role that is being deleted."),
+    "already_member": _l("%(user)s already has the role %(role)s."),
+    "not_member": _l("%(user)s does not have the role %(role)s."),
+}
+
+
+class RoleError(Exception):
+    """A role change that cannot be made as asked; the message says why."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(str(MESSAGES[code] % params))
+
+
+# Errors a view shows to the operator as they are; nothing was written when one is raised.
+REFUSALS = (GuardrailError, RoleError)
+
+
+def _snapshot(role: Role) -> dict[str, Any]:
+    return {
+        "name": role.name,
+        "description": role.description or "",
+        "permissions": ordered_permissions(role.permissions),
+        "require_mfa": bool(role.require_mfa),
+    }
+
+
+def _check_name(name: str, role_id: int | None) -> None:
+    stmt = select(Role.id).where(Role.name == name)
+    if role_id is not None:
+        stmt = stmt.where(Role.id != role_id)
+    if db.session.scalar(stmt) is not None:
+        raise RoleError("name_taken", role=name)
+
+
+def _commit(name: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # Two operators creating the same name at once: the unique index decides.
+        db.session.rollback()
+        raise RoleError("name_taken", role=name) from error
+
+
+def create_role(
+    actor: Any, *, name: str, description: str, permissions: list[str], require_mfa: bool
+) -> Role:
+    """A new role carrying only permissions `actor` holds."""
+    permissions = ordered_permissions(permissions)
+    guardrails.assert_can_hold(actor, permissions)
+    _check_name(name, None)
+    role = Role(
+        name=name, description=description, permissions=permissions, require_mfa=require_mfa
+    )
+    db.session.add(role)
+    _commit(name)
+    emit(
+        "admin.role.created",
+        actor=actor,
+        subject=None,
+        role=role.name,
+        changes={key: [None, value] for key, value in _snapshot(role).items()},
+    )
+    return role
+
+
+def update_role(
+    actor: Any,
+    role: Role,
+    *,
+    name: str,
+    description: str,
+    permissions: list[str],
+    require_mfa: bool,
+) -> dict[str, list[Any]]:
+    """Apply an edit; returns the changes ({} when nothing changed, and nothing is signalled)."""
+    permissions = ordered_permissions(permissions)
+    guardrails.assert_can_change(actor, role)
+    guardrails.assert_can_hold(actor, permissions)
+    before = _snapshot(role)
+    after = {
+        "name": name,
+        "description": description,
+        "permissions": permissions,
+        "require_mfa": bool(require_mfa),
+    }
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if not changes:
+        return {}
+    stays_full = set(all_permissions()) <= set(permissions)
+    guardrails.assert_role_keeps_an_admin(role, stays_full=stays_full)
+    if "name" in changes:
+        _check_name(name, role.id)
+    role.name = name
+    role.description = description
+    role.permissions = permissions
+    role.require_mfa = bool(require_mfa)
+    _commit(name)
+    emit("admin.role.updated", actor=actor, subject=None, role=role.name, changes=changes)
+    return changes
+
+
+def delete_role(actor: Any, role: Role, *, reassign_to: Role | None = None) -> int:
+    """Delete `role`; its members, if any, first move to `reassign_to`. Returns how many moved."""
+    guardrails.assert_can_change(actor, role)
+    members = guardrails.count_members(role)
+    if members and reassign_to is None:
+        raise RoleError("in_use", role=role.name, count=members)
+    if reassign_to is not None and reassign_to.id == role.id:
+        raise RoleError("same_role")
+    moved = 0
+    if members and reassign_to is not None:
+        guardrails.assert_can_grant(actor, [reassign_to])
+        guardrails.assert_role_keeps_an_admin(role, stays_full=guardrails.is_full_role(reassign_to))
+        moved = _move_members(role, reassign_to)
+    else:
+        guardrails.assert_role_keeps_an_admin(role, stays_full=False)
+    snapshot = _snapshot(role)
+    # Also catches a member added since the count, so no association row is left behind.
+    db.session.execute(delete(roles_users).where(roles_users.c.role_id == role.id))
+    db.session.execute(delete(Role).where(Role.id == role.id))
+    db.session.expunge(role)
+    db.session.commit()
+    details: dict[str, Any] = {
+        "changes": {key: [value, None] for key, value in snapshot.items()},
+        "members": members,
+    }
+    if reassign_to is not None and members:
+        details["reassigned_to"] = reassign_to.name
+        details["moved"] = moved
+    emit("admin.role.deleted", actor=actor, subject=None, role=snapshot["name"], **details)
+    return moved
+
+
+def _move_members(role: Role, target: Role) -> int:
+    """Set-based: give `target` to every member of `role` lacking it, then empty `role`."""
+    target_rows = roles_users.alias("target_rows")
+    already = exists().where(
+        target_rows.c.role_id == target.id, target_rows.c.user_id == roles_users.c.user_id
+    )
+    lacking = (roles_users.c.role_id == role.id, ~already)
+    # rowcount of INSERT ... SELECT is not reported by every driver: count first.
+    moved = db.session.scalar(select(func.count()).select_from(roles_users).where(*lacking))
+    moving = select(roles_users.c.user_id, literal(target.id)).where(*lacking)
+    db.session.execute(insert(roles_users).from_select(["user_id", "role_id"], moving))
+    return int(moved or 0)
+
+
+def _role_names(user: User) -> list[str]:
+    return sorted(role.name for role in user.roles)
+
+
+def add_member(actor: Any, role: Role, user: User) -> None:
+    """Give `role` to `user`; only an operator holding all its permissions may."""
+    guardrails.assert_can_grant(actor, [role])
+    if role in user.roles:
+        raise RoleError("already_member", user=user.email, role=role.name)
+    before = _role_names(user)
+    user.roles.append(role)
+    db.session.commit()
+    emit(
+        "admin.role.member_added",
+        actor=actor,
+        subject=user,
+        role=role.name,
+        changes={"roles": [before, _role_names(user)]},
+    )
+
+
+def remove_member(actor: Any, role: Role, user: User) -> None:
+    """Take `role` from `user`, never from the last active full administrator."""
+    guardrails.assert_can_grant(actor, [role])
+    if role not in user.roles:
+        raise RoleError("not_member", user=user.email, role=role.name)
+    guardrails.assert_member_keeps_an_admin(role, user)
+    before = _role_names(user)
+    user.roles.remove(role)
+    db.session.commit()
+    emit(
+        "admin.role.member_removed",
+        actor=actor,
+        subject=user,
+        role=role.name,
+        changes={"roles": [before, _role_names(user)]},
+    )
