@@ -54,6 +54,18 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         cfg["MAIL_DEFAULT_SENDER"] = env["MAIL_DEFAULT_SENDER"]
     if env.get("CONSOLE_PROXY_FIX"):
         cfg["CONSOLE_PROXY_FIX"] = int(env["CONSOLE_PROXY_FIX"])
+    for key in (
+        "CONSOLE_DB_POOL_SIZE",
+        "CONSOLE_DB_MAX_OVERFLOW",
+        "CONSOLE_DB_POOL_TIMEOUT",
+        "CONSOLE_DB_STATEMENT_TIMEOUT_MS",
+    ):
+        if env.get(key):
+            cfg[key] = int(env[key])
+    if env.get("APPLICATION_ROOT"):
+        # The path a proxy serves the console under (with X-Forwarded-Prefix): cookies
+        # are scoped to it.
+        cfg["APPLICATION_ROOT"] = env["APPLICATION_ROOT"]
     if env.get("CONSOLE_SITE_NAME"):
         cfg["CONSOLE_SITE_NAME"] = env["CONSOLE_SITE_NAME"]
     return cfg

@@ -47,7 +47,8 @@ def login_redirect() -> Any:
     """Send an anonymous visitor to sign in, then back here (HX-Redirect for HTMX)."""
     from flask_security import url_for_security
 
-    target = url_for_security("login", next=request.full_path.rstrip("?"))
+    # script_root keeps the mount prefix (DispatcherMiddleware, X-Forwarded-Prefix) in `next`.
+    target = url_for_security("login", next=request.script_root + request.full_path.rstrip("?"))
     return hx_redirect(target) if is_htmx() else redirect(target)
 
 

@@ -1,0 +1,48 @@
+"""Gunicorn settings for the console: `gunicorn -c gunicorn.conf.py` (every value from the env)."""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# What to serve: the standalone console, or a host that embeds or mounts it.
+wsgi_app = os.environ.get("GUNICORN_APP", "wsgi:app")
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{_int('PORT', 8000)}").split(",")
+
+# Each worker is a process with its own database pool (CONSOLE_DB_POOL_SIZE connections
+# plus CONSOLE_DB_MAX_OVERFLOW): size PostgreSQL's max_connections for
+# hosts x workers x (pool size + overflow).
+workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request that takes longer than this is killed; the database statement timeout
+# (CONSOLE_DB_STATEMENT_TIMEOUT_MS) and pool timeout stop well before it.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle workers now and then so a slow leak never takes a host down; the jitter keeps
+# them from restarting together.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Off: every worker imports the app after the fork, so no database connection or Redis
+# socket is shared between processes, and a code reload needs only a HUP.
+preload_app = False
+
+# Logs go to stdout/stderr for the process manager; the access log includes the time taken.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+# The application trusts X-Forwarded-* from CONSOLE_PROXY_FIX proxies (werkzeug ProxyFix);
+# gunicorn itself takes X-Forwarded-Proto only from these addresses.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
