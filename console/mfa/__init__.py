@@ -21,7 +21,9 @@ def _on_wan_registered(sender: Flask, user: Any, name: str, **_: Any) -> None:
         return
     from .flows import record_registration
 
-    record_registration(user, name)
+    # Flask-Security sends the current_user proxy; audit receivers keep the user itself.
+    unwrap = getattr(user, "_get_current_object", None)
+    record_registration(unwrap() if unwrap else user, name)
 
 
 def _passkeys_section(user: Any) -> dict[str, Any]:

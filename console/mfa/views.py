@@ -16,6 +16,12 @@ from .forms import BreakGlassSigninForm, ConfirmForm, RenameKeyForm
 from .freshness import fresh_required, user_window
 from .policy import requires_mfa
 
+
+def _me() -> Any:
+    """The signed-in user itself (not the proxy), safe to keep beyond the request."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 bp = Blueprint("mfa", __name__)
 
 
@@ -36,7 +42,7 @@ def _passkeys_url(**_: Any) -> str:
 
 
 def _key_or_404(key_id: int) -> Any:
-    key = flows.own_key(current_user, key_id)
+    key = flows.own_key(_me(), key_id)
     if key is None:
         abort(404)
     return key
@@ -46,7 +52,7 @@ def _key_or_404(key_id: int) -> Any:
 @_signed_in
 def passkeys() -> Any:
     """The user's passkeys and security keys, and the form to register another."""
-    state = flows.mfa_state(current_user)
+    state = flows.mfa_state(_me())
     return render_template("mfa/passkeys.html", keys=state.keys, state=state)
 
 
@@ -59,7 +65,7 @@ def passkey_rename(key_id: int) -> Any:
     form = RenameKeyForm(name=key.name)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            flows.rename_key(current_user, key, form.name.data)
+            flows.rename_key(_me(), key, form.name.data)
         except flows.MfaError as error:
             form.name.errors = [str(error)]
         else:
@@ -91,10 +97,10 @@ def passkey_delete(key_id: int) -> Any:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         name = key.name
-        flows.delete_key(current_user, key)
+        flows.delete_key(_me(), key)
         flash(_("The key “%(name)s” was removed.", name=name), "success")
         return redirect(url_for("mfa.passkeys"))
-    state = flows.mfa_state(current_user)
+    state = flows.mfa_state(_me())
     last_factor = (
         key.usage == "secondary"
         and state.second_factor_keys == 1
@@ -115,12 +121,25 @@ def enrol() -> Any:
     )
 
 
+MAX_BREAK_GLASS_ATTEMPTS = 5
+
+
+def _second_step_user() -> Any:
+    """The user who gave their password and now owes a second factor, else None."""
+    from flask_security.proxies import _datastore
+
+    uniquifier = session.get("tf_user_id")
+    if not uniquifier or not (session.get("tf_state") == "ready" or session.get("tf_select")):
+        return None
+    return _datastore.find_user(fs_uniquifier=uniquifier)
+
+
 @bp.route("/mfa/break-glass", methods=["GET", "POST"])
 def break_glass() -> Any:
     """Complete a sign-in's second step with a code an operator issued."""
-    from flask_security.tf_plugin import tf_check_state
+    from flask_security.tf_plugin import tf_clean_session
 
-    user = tf_check_state(["ready"]) if "tf_user_id" in session else None
+    user = _second_step_user()
     if user is None:
         flash(_("Sign in with your password first, then enter the code."), "info")
         return redirect(url_for_security("login"))
@@ -130,9 +149,18 @@ def break_glass() -> Any:
             from flask_security.proxies import _security
             from flask_security.utils import _get_post_login_redirect
 
+            session.pop("console_break_glass_attempts", None)
             _security.two_factor_plugins.tf_complete(user, True)
             flash(_("Signed in. Set up a new second factor now."), "warning")
             return redirect(_get_post_login_redirect())
+        attempts = session.get("console_break_glass_attempts", 0) + 1
+        session["console_break_glass_attempts"] = attempts
+        if attempts >= MAX_BREAK_GLASS_ATTEMPTS:
+            # Guessing stops here: the password has to be given again.
+            session.pop("console_break_glass_attempts", None)
+            tf_clean_session()
+            flash(_("Too many wrong codes. Sign in again."), "error")
+            return redirect(url_for_security("login"))
         form.code.errors = [_("That code is not valid, has expired or was already used.")]
     status = 400 if form.errors else 200
     return render_template("mfa/break_glass_signin.html", form=form), status

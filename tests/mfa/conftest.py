@@ -13,6 +13,19 @@ from tests.conftest import login
 from tests.mfa.softkey import SoftKey
 
 
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """Argon2 at its cheapest: these tests sign in often and the hash is not their subject."""
+    return {
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
+            "argon2__rounds": 1,
+            "argon2__memory_cost": 256,
+            "argon2__parallelism": 1,
+        },
+        **app_config,
+    }
+
+
 def register_key(
     client: FlaskClient, key: SoftKey, name: str = "My key", usage: str = "first"
 ) -> Any:
