@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import UTC, datetime
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from .paths import under_prefix
+
 log = logging.getLogger(__name__)
+
+# The database is down, unreachable, restarting or out of pooled connections: a 503.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please try again.")),
@@ -54,36 +62,90 @@ def render_error(code: int, retry_after: str | None = None) -> Response:
     return response
 
 
+def _forget_user() -> None:
+    """Render the error page as for a visitor, so the layout does not query the database."""
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+def _retry_after(error: HTTPException) -> str:
+    """Seconds to wait, from werkzeug's TooManyRequests(retry_after=...); a minute if unknown."""
+    value = getattr(error, "retry_after", None)
+    if isinstance(value, datetime):
+        seconds = (value - datetime.now(value.tzinfo or UTC)).total_seconds()
+        return str(max(1, math.ceil(seconds)))
+    if isinstance(value, int | float) and value > 0:
+        return str(math.ceil(value))
+    return "60"
+
+
 def init_app(app: Flask, prefix: str) -> None:
-    """Register the handlers; in extension mode they answer only for the console's paths."""
+    """Register the handlers; in extension mode they answer only for the console's paths.
+
+    On the host's paths the host's own handlers (registered before the console) still apply.
+    """
+    host = dict(app.error_handler_spec.get(None, {}).get(None, {}))
 
     def mine() -> bool:
-        return not prefix or request.path.startswith(prefix)
+        return under_prefix(prefix)
+
+    def database_down(error: Exception) -> Response:
+        log.warning("database unavailable: %s", getattr(error, "orig", error))
+        from .. import extensions
+
+        try:
+            extensions.db.session.rollback()
+        except SQLAlchemyError:
+            log.debug("rollback after a database failure failed too", exc_info=True)
+        _forget_user()
+        return render_error(ServiceUnavailable.code, retry_after="5")
+
+    @app.before_request
+    def _json_bodies_are_objects() -> Response | None:
+        # Every console and Flask-Security endpoint reads a JSON body as an object of
+        # fields; anything else ("a string", [1, 2]) would fail deep inside a view.
+        if not mine() or not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if not request.get_data(cache=True):
+            return None
+        if not isinstance(request.get_json(silent=True), dict):
+            return render_error(400)
+        return None
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response | HTTPException:
-        if not mine() or error.code is None or error.code < 400:
+        if not mine():
+            handler = host.get(HTTPException)
+            return handler(error) if handler else error
+        if error.code is None or error.code < 400:
             return error
+        # An error outside the view (an after_request hook) reaches here wrapped in a 500.
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, DATABASE_DOWN):
+            return database_down(original)
         retry = error.response.headers.get("Retry-After") if error.response is not None else None
         if error.code == 429 and retry is None:
-            retry = "60"
+            retry = _retry_after(error)
         return render_error(error.code, retry_after=retry)
 
-    @app.errorhandler(OperationalError)
-    def _database_down(error: OperationalError) -> Response:
+    def _database_error(error: Exception) -> Response:
         if not mine():
-            raise error
-        log.warning("database unavailable: %s", error.orig)
-        from .. import extensions
+            handler = next((host[cls] for cls in type(error).__mro__ if cls in host), None)
+            if handler is None:
+                raise error
+            return handler(error)
+        return database_down(error)
 
-        extensions.db.session.rollback()
-        return render_error(ServiceUnavailable.code, retry_after="5")
+    for kind in DATABASE_DOWN:
+        app.register_error_handler(kind, _database_error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return _http_error(error)  # type: ignore[return-value]
         if not mine():
-            raise error
+            handler = host.get(Exception)
+            if handler is None:
+                raise error
+            return handler(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError.code)

@@ -1,10 +1,20 @@
-"""Security headers: a strict Content-Security-Policy with a per-request nonce, and friends."""
+"""Security headers (a strict CSP with a per-request nonce, and friends), cookie names and
+the last line of defence against redirects off the site."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
+
+from .paths import under_prefix
+
+log = logging.getLogger(__name__)
+
+HOST_PREFIX = "__Host-"
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
 
 def _nonce() -> str:
@@ -31,8 +41,48 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+def is_safe_location(location: str, host: str) -> bool:
+    """True for a redirect target on this site: a path, or an http(s) URL naming this host.
+
+    Browsers forgive what urllib does not (backslashes as slashes, leading blanks and control
+    characters, `//host`), so any of those makes a target unsafe rather than parsed.
+    """
+    if not location or location != location.strip() or "\\" in location:
+        return False
+    if any(ord(char) < 32 or ord(char) == 127 for char in location):
+        return False
+    parts = urlsplit(location)
+    if location.startswith("//") or (parts.scheme and parts.scheme not in ("http", "https")):
+        return False
+    if parts.scheme or parts.netloc:
+        return bool(parts.scheme) and parts.netloc == host
+    return True
+
+
+def use_host_prefix(config: dict) -> bool:
+    """Whether cookie names get the __Host- prefix (CONSOLE_COOKIE_HOST_PREFIX, or automatic)."""
+    choice = config.get("CONSOLE_COOKIE_HOST_PREFIX")
+    if choice is not None:
+        return bool(choice)
+    return config.get("CONSOLE_ENV") == "production" and not config.get("SESSION_COOKIE_DOMAIN")
+
+
+def _configure_cookies(app: Flask) -> None:
+    if not use_host_prefix(app.config):
+        return
+    # __Host- cookies are refused by browsers unless Secure, host-only and Path=/.
+    for kind, default in (("SESSION", "session"), ("REMEMBER", "remember_token")):
+        name = app.config.get(f"{kind}_COOKIE_NAME") or default
+        if not name.startswith(HOST_PREFIX):
+            app.config[f"{kind}_COOKIE_NAME"] = HOST_PREFIX + name
+        app.config[f"{kind}_COOKIE_SECURE"] = True
+        app.config[f"{kind}_COOKIE_PATH"] = "/"
+        app.config[f"{kind}_COOKIE_DOMAIN"] = None
+
+
 def init_app(app: Flask, prefix: str) -> None:
     """Add the headers to every console response (in extension mode, only under `prefix`)."""
+    _configure_cookies(app)
 
     @app.before_request
     def _make_nonce() -> None:
@@ -44,9 +94,17 @@ def init_app(app: Flask, prefix: str) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        if prefix and not request.path.startswith(prefix):
+        if not under_prefix(prefix):
             return response
         headers = response.headers
+        location = headers.get("Location")
+        if (
+            response.status_code in REDIRECT_CODES
+            and location is not None
+            and not is_safe_location(location, request.host)
+        ):
+            log.warning("redirect off the site refused: %r", location)
+            headers["Location"] = f"{prefix}/"
         headers.setdefault("Content-Security-Policy", content_security_policy(_nonce()))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
