@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import select
 
 from ..core.signals import emit
@@ -243,13 +243,21 @@ def end_other_sessions(
     return count
 
 
-def end_all_sessions(user: User, actor: Any = None, reason: str = "revoked") -> int:
-    """End every session of `user` (deactivation, an operator's MFA reset...)."""
+def end_all_sessions(
+    user: User, actor: Any = None, reason: str = "revoked", commit: bool = True
+) -> int:
+    """End every session of `user` (deactivation, an operator's MFA reset...).
+
+    With commit=False the ends ride along with the caller's transaction.
+    """
     moment = store.now()
     records = store.live_for_user(user.id, moment, idle_timeout())
     count = _end(records, reason, actor=actor, action="session.revoked")
     count += _revoke_families(live_families(user), actor, reason)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    elif has_request_context():
+        _mark_dirty()
     return count
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in, user_logged_out
 from flask_security import signals as fs
 
+from ..core.signals import console_event
 from . import flows
 
 OTHERS_ENDED = _l("Your other sessions were signed out.")
@@ -52,6 +53,15 @@ def _ender(reason: str, notify: bool) -> Any:
     return receiver
 
 
+def _on_console_event(app: Flask, action: str = "", subject: Any = None, **extra: Any) -> None:
+    # Whatever deactivates an account (operator page, bulk action, CLI) announces it here;
+    # the ends join that flow's transaction.
+    if action == "admin.user.deactivated" and subject is not None:
+        flows.end_all_sessions(
+            subject, actor=extra.get("actor"), reason="deactivated", commit=False
+        )
+
+
 # Held at module level: blinker keeps weak references to receivers.
 RECEIVERS: list[tuple[Any, Any]] = [
     (user_logged_in, _on_logged_in),
@@ -66,6 +76,7 @@ RECEIVERS: list[tuple[Any, Any]] = [
     (fs.wan_registered, _ender("mfa_changed", notify=True)),
     (fs.wan_deleted, _ender("mfa_changed", notify=True)),
     (fs.us_profile_changed, _ender("mfa_changed", notify=True)),
+    (console_event, _on_console_event),
 ]
 
 

@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from tests.conftest import login
 
 PASSWORD = "session password 123"
+# These tests are about sessions, not hashing: a fast scheme keeps sign-ins cheap.
+FAST_HASHING = pytest.mark.settings(SECURITY_PASSWORD_HASH="plaintext")
 
 
 class Clock:

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from console.sessions import store
 from tests.conftest import login
-from tests.sessions.conftest import PASSWORD, records_of, session_id_of
+from tests.sessions.conftest import FAST_HASHING, PASSWORD, records_of, session_id_of
+
+pytestmark = FAST_HASHING
 
 
 def _signed_in(client) -> bool:
