@@ -20,13 +20,12 @@ def keys(app, make_user):
 
     now = naive_utcnow()
     made = {}
-    for index, (email, usage, age) in enumerate(
-        [
-            ("ann@example.com", "first", 1),
-            ("ben@example.com", "secondary", 40),
-            ("bea@example.com", "first", 100),
-        ]
-    ):
+    owners = [
+        ("ann@example.com", "first"),
+        ("ben@example.com", "secondary"),
+        ("bea@example.com", "first"),
+    ]
+    for index, (email, usage) in enumerate(owners):
         user = make_user(email, password=None)
         _datastore.create_webauthn(
             user,
