@@ -71,11 +71,11 @@ def _resolve(session: Session, events: list[dict[str, Any]]) -> list[dict[str, A
     if any(event[UNRESOLVED] for event in events):
         session.flush()
     resolved = []
-    for event in events:
-        event = dict(event)
-        for role, user in event.pop(UNRESOLVED).items():
-            event[f"{role}_id"], event[f"{role}_email"] = _person(user)
-        resolved.append(event)
+    for queued in events:
+        values = dict(queued)
+        for role, user in values.pop(UNRESOLVED).items():
+            values[f"{role}_id"], values[f"{role}_email"] = _person(user)
+        resolved.append(values)
     return resolved
 
 

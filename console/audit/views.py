@@ -35,7 +35,7 @@ def index() -> Any:
     response = render_page_or_fragment(
         "audit/list.html",
         "audit/_rows.html",
-        page=result,
+        events_page=result,
         event_filter=event_filter,
         filter_args=event_filter.as_args(),
     )
@@ -86,7 +86,9 @@ def activity() -> Any:
         return login_redirect()
     before = request.args.get("before", type=int)
     result = query.for_subject(current_user.id, setting("PAGE_SIZE"), before)
-    return render_page_or_fragment("audit/activity.html", "audit/_activity_rows.html", page=result)
+    return render_page_or_fragment(
+        "audit/activity.html", "audit/_activity_rows.html", events_page=result
+    )
 
 
 def user_section_context(user: Any) -> dict[str, Any]:

@@ -17,7 +17,9 @@ bp = Blueprint("dashboard", __name__)
 def _dormant_link(users: figures.UserFigures) -> str | None:
     """The user list filtered to the dormant accounts, ready for a bulk action."""
     try:
-        return url_for("users.index", login_before=users.dormant_before.isoformat(), active="1")
+        return url_for(
+            "users.index_view", login_before=users.dormant_before.isoformat(), active="yes"
+        )
     except BuildError:
         return None
 
