@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, current_app, flash, make_response, redirect, request
+from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.helpers import get_form_data
@@ -170,7 +171,7 @@ class RoleAdmin(PermissionMixin, ModelView):
             "model": role,
             "members": members,
             "next_after": next_after,
-            "user_details_url": _user_details_url(),
+            "user_url": _user_page_url(),
         }
         if is_htmx():
             return self._render("roles/_members.html", **context)
@@ -265,11 +266,13 @@ class RoleAdmin(PermissionMixin, ModelView):
         return self._render(self.delete_template, model=role, form=form, member_count=members)
 
 
-def _user_details_url() -> str | None:
-    """The users feature's detail page, when that feature is installed."""
+def _user_page_url() -> Callable[[int], str] | None:
+    """A link maker for the users feature's page of one account, when that page exists."""
+    if "users.user_view" in current_app.view_functions:
+        return lambda user_id: url_for("users.user_view", user_id=user_id)
     path = f"{current_app.extensions['console'].url_prefix}/admin/users/details/"
     if any(rule.rule == path for rule in current_app.url_map.iter_rules()):
-        return request.script_root + path
+        return lambda user_id: f"{request.script_root}{path}?id={user_id}"
     return None
 
 
