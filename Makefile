@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-deps bench lint format clean
+.PHONY: run example serve test test-deps bench lint format clean
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,18 @@ run: $(BIN)/flask
 	$(BIN)/flask console demo
 	@echo "  Serving the console on http://localhost:5000 (Ctrl-C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# An example host application with its own pages and the console under /console.
+example: $(BIN)/flask
+	$(BIN)/flask --app examples.host_app.app db upgrade heads
+	$(BIN)/flask --app examples.host_app.app console demo
+	@echo "  Serving the example host on http://localhost:5001 (console at /console)"
+	$(BIN)/flask --app examples.host_app.app run --host 127.0.0.1 --port 5001
+
+# Production-style serving: gunicorn with gunicorn.conf.py (settings from the environment).
+serve: $(BIN)/flask
+	$(BIN)/flask db upgrade heads
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 test-deps: $(BIN)/flask
 	@command -v chromium >/dev/null 2>&1 && command -v oathtool >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 || { \

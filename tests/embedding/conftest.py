@@ -86,7 +86,8 @@ def client(mode: str, app: Flask, app_config: dict[str, Any]) -> Client:
 
     if mode == "extension":
         return Client(OwnContext(app))
-    site = mount(make_host(app_config, embed=False), PREFIX, console=app)
+    proxies = app_config.get("CONSOLE_PROXY_FIX", 0)
+    site = mount(make_host(app_config, embed=False), PREFIX, console=app, proxy_fix=proxies)
     return Client(OwnContext(site))
 
 

@@ -1,0 +1,1 @@
+"""A host application that embeds the console under /console."""
