@@ -289,3 +289,33 @@ def test_requests_purge_opportunistically(app, clock, browser_of, member):
     response = client.get("/login")
     response.close()
     assert records_of(member) == []
+
+
+@pytest.mark.parametrize(
+    ("signal_name", "reason", "extra"),
+    [
+        ("tf_profile_changed", "mfa_changed", {"method": "authenticator"}),
+        ("wan_registered", "mfa_changed", {"name": "key"}),
+        ("wan_deleted", "mfa_changed", {"name": "key"}),
+        ("us_profile_changed", "mfa_changed", {"methods": ["sms"], "delete": False}),
+        ("change_email_confirmed", "email_changed", {"old_email": "old@example.com"}),
+    ],
+)
+def test_own_factor_and_email_changes_end_the_other_sessions(
+    app, browser_of, member, signal_name, reason, extra
+):
+    from flask import g
+    from flask_security import signals
+
+    other = browser_of(member)
+    with app.test_request_context("/tf-setup", method="POST"):
+        for name in list(vars(g)):
+            delattr(g, name)
+        from flask_login import login_user
+
+        login_user(member)  # this browser's session, the one that stays
+        getattr(signals, signal_name).send(app, user=member, **extra)
+    live = [r for r in records_of(member) if r.ended_at is None]
+    assert len(live) == 1
+    assert [r.end_reason for r in records_of(member) if r.ended_at] == [reason]
+    assert _sent_to_sign_in(other.get("/account/sessions/"))
