@@ -81,14 +81,14 @@ def test_after_re_authenticating_the_operator_returns_to_the_action(signed_in_op
     assert signed_in_operator.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
-def test_a_reason_is_required(signed_in_operator, target, outbox, reason):
+def test_a_reason_is_required(signed_in_operator, target, outbox):
     before = len(outbox())
-    for name, url in _actions(target).items():
-        response = signed_in_operator.post(url, data={"reason": reason})
-        assert response.status_code == 400, name
-        body = response.get_data(as_text=True)
-        assert 'aria-describedby="reason-errors"' in body, name
+    for reason in ("", "   ", "x" * 501):
+        for name, url in _actions(target).items():
+            response = signed_in_operator.post(url, data={"reason": reason})
+            assert response.status_code == 400, (name, reason)
+            body = response.get_data(as_text=True)
+            assert 'aria-describedby="reason-errors"' in body, (name, reason)
     _unchanged(target, before, outbox)
 
 
