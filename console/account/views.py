@@ -115,6 +115,7 @@ def _related_pages() -> dict[str, str]:
     for key, path in RELATED_PAGES.items():
         for candidate in (prefix + path, prefix + path + "/"):
             if candidate in routed:
-                found[key] = candidate
+                # script_root: a console mounted under a WSGI host (or a proxy's prefix).
+                found[key] = request.script_root + candidate
                 break
     return found
