@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
-import inspect
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -172,15 +171,8 @@ def record_registration(user: User, name: str) -> None:
     if key is None:
         return
     key.aaguid = g.pop("console_wan_aaguid", None)
-    signals.emit(
-        "mfa.webauthn.registered",
-        actor=user,
-        subject=user,
-        name=name,
-        usage=key.usage,
-        provider=provider_name(key.aaguid),
-    )
 
+    # The audit trail records Flask-Security's wan_registered itself.
     # Flask-Security commits after this request; the notice is sent when it has.
     def _mail(response: Any) -> Any:
         _notify_user(user, "mfa.webauthn.registered", name=name)
@@ -231,7 +223,7 @@ def rename_key(user: User, key: WebAuthn, name: str | None) -> WebAuthn:
 
 
 def delete_key(user: User, key: WebAuthn) -> None:
-    """Delete one of the user's keys (Flask-Security's wan_deleted is sent as /wan-delete does)."""
+    """Delete one of the user's keys; Flask-Security's wan_deleted tells the audit trail."""
     from flask_security.proxies import _datastore
     from flask_security.signals import wan_deleted
 
@@ -243,7 +235,6 @@ def delete_key(user: User, key: WebAuthn) -> None:
         name=name,
     )
     _datastore.delete_webauthn(key)
-    signals.emit("mfa.webauthn.deleted", actor=user, subject=user, name=name)
     db.session.commit()
     _notify_user(user, "mfa.webauthn.deleted", name=name)
 
@@ -266,22 +257,20 @@ def _assert_not_self(operator: User, user: User) -> None:
         raise MfaError(_("Change your own sign-in methods from your account pages."))
 
 
-def _end_sessions(operator: User, user: User, reason: str) -> None:
-    """End the user's sessions through the sessions feature when it is installed."""
-    state = current_app.extensions["console"]
-    if "console.sessions" not in state.features:
+def _end_sessions(operator: User, user: User) -> None:
+    """End the user's sessions through the sessions feature, when it is installed.
+
+    The ends join the caller's transaction, so the reset and the ends commit together.
+    """
+    if "console.sessions" not in current_app.extensions["console"].features:
         return
     try:
         flows = importlib.import_module("console.sessions.flows")
     except ImportError:
         return
     end_all = getattr(flows, "end_all_sessions", None)
-    if end_all is None:
-        return
-    offered = {"actor": operator, "reason": reason}
-    parameters = inspect.signature(end_all).parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-    end_all(user, **{k: v for k, v in offered.items() if accepts_any or k in parameters})
+    if end_all is not None:
+        end_all(user, actor=operator, reason="mfa_changed", commit=False)
 
 
 def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
@@ -313,10 +302,9 @@ def reset_totp(operator: User, user: User, reason: str | None) -> None:
         _datastore.us_reset(user, "authenticator")
     user.totp_last_counter = None
     signals.emit("mfa.totp.reset", actor=operator, subject=user, reason=text)
+    _end_sessions(operator, user)
     db.session.commit()
     _notify_operator_action(user, "mfa.totp.reset", text)
-    _end_sessions(operator, user, text)
-    db.session.commit()
 
 
 def reset_all(operator: User, user: User, reason: str | None) -> None:
@@ -345,10 +333,9 @@ def reset_all(operator: User, user: User, reason: str | None) -> None:
             "recovery_codes": before.recovery_codes,
         },
     )
+    _end_sessions(operator, user)
     db.session.commit()
     _notify_operator_action(user, "mfa.reset", text)
-    _end_sessions(operator, user, text)
-    db.session.commit()
 
 
 # ---------------------------------------------------------------- break-glass

@@ -158,6 +158,21 @@ def test_reset_all_mfa(signed_in_operator, target, outbox, events):
     assert [e["action"] for e in events if e["action"] == "mfa.reset"] == ["mfa.reset"]
 
 
+def test_reset_ends_the_users_sessions(app, signed_in_operator, make_user):
+    from flask_security.proxies import _security
+
+    if "console.sessions" not in app.extensions["console"].features:
+        pytest.skip("the sessions feature is not installed")
+    someone = make_user("codes.only@example.com", password="codes password 1")
+    _security._mf_recovery_codes_util.create_recovery_codes(someone)
+    user = app.test_client()
+    assert login(user, someone.email, "codes password 1").status_code == 302
+    assert user.get("/account/passkeys").status_code == 200
+    done = signed_in_operator.post(f"/admin/mfa/users/{someone.id}/reset", data={"reason": REASON})
+    assert done.status_code == 302
+    assert user.get("/account/passkeys").status_code == 302
+
+
 def test_an_operator_cannot_reset_their_own_factors_here(signed_in_operator, operator):
     response = signed_in_operator.post(
         f"/admin/mfa/users/{operator.id}/reset", data={"reason": REASON}
