@@ -143,7 +143,8 @@ def begin(user: User) -> SessionRecord:
         _mark_dirty()
         return previous
     if previous is not None:
-        _end([previous], "replaced", actor=user)
+        # Another account signs in on this browser: the earlier one's session stops here.
+        _end([previous], "replaced", actor=None)
     method, second = _describe_sign_in(user)
     record, sid = store.create(
         user,

@@ -295,9 +295,7 @@ def test_requests_purge_opportunistically(app, clock, browser_of, member):
     ("signal_name", "reason", "extra"),
     [
         ("tf_profile_changed", "mfa_changed", {"method": "authenticator"}),
-        ("wan_registered", "mfa_changed", {"name": "key"}),
         ("wan_deleted", "mfa_changed", {"name": "key"}),
-        ("us_profile_changed", "mfa_changed", {"methods": ["sms"], "delete": False}),
         ("change_email_confirmed", "email_changed", {"old_email": "old@example.com"}),
     ],
 )
