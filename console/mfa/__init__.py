@@ -77,3 +77,15 @@ def init_app(app: Flask, state: ConsoleState) -> None:
         ),
     )
     policy.init_app(app)
+    _rate_limits(app)
+
+
+def _rate_limits(app: Flask) -> None:
+    """The break-glass code is a credential; operator actions send mail."""
+    try:
+        from ..ratelimit import protect
+    except ImportError:
+        return
+    protect(app, "mfa.break_glass", "credentials")
+    for endpoint in ("remove_key", "reset_totp", "reset_all", "break_glass"):
+        protect(app, f"mfa_admin.{endpoint}", "operator_mail")

@@ -121,7 +121,7 @@ def key_provider(key: WebAuthn) -> str | None:
 # ---------------------------------------------------------------- notices
 
 
-def send_notice(user: User, template: str, subject: str, **context: Any) -> None:
+def send_notice(user: User, template: str, subject: Any, **context: Any) -> None:
     """Mail `user` templates/email/mfa/<template>.{txt,html} in the user's language."""
     from flask_security.proxies import _security
 
@@ -130,7 +130,7 @@ def send_notice(user: User, template: str, subject: str, **context: Any) -> None
         context.setdefault("site_name", current_app.config["CONSOLE_SITE_NAME"])
         text = render_template(f"email/mfa/{template}.txt", user=user, **context)
         html = render_template(f"email/mfa/{template}.html", user=user, **context)
-        subject_text = str(_(subject))
+        subject_text = str(subject)
     _security._mail_util.send_mail(
         f"mfa/{template}",
         subject_text,
@@ -145,7 +145,7 @@ def _notify_user(user: User, action: str, **params: Any) -> None:
     send_notice(
         user,
         "changed",
-        "Your sign-in methods changed",
+        _l("Your sign-in methods changed"),
         message=USER_NOTICES[action] % params,
     )
 
@@ -154,7 +154,7 @@ def _notify_operator_action(user: User, action: str, reason: str, **params: Any)
     send_notice(
         user,
         "operator_reset",
-        "An operator changed your sign-in methods",
+        _l("An operator changed your sign-in methods"),
         action_text=OPERATOR_ACTIONS[action] % params,
         reason=reason,
     )
