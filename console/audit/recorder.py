@@ -136,4 +136,6 @@ def init_app(app: Flask) -> None:
     """Request ids and the end-of-request commit of leftover events."""
     install_session_hooks()
     app.before_request(assign_request_id)
-    app.after_request(finish_request)
+    # After-request hooks run last-registered first; this one goes to the front of the list
+    # so that it runs after every feature's own end-of-request commit.
+    app.after_request_funcs.setdefault(None, []).insert(0, finish_request)
