@@ -36,7 +36,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     """Passkey pages, the operator's MFA pages and actions, and the require-MFA policy."""
     from flask_security.signals import wan_registered
 
-    from . import admin, models, policy, views  # noqa: F401 - models registers the table
+    from . import admin, demo, models, policy, views  # noqa: F401 - models registers the table
     from .webauthn.forms import extend_security_forms
     from .webauthn.providers import provider_name
 
@@ -78,6 +78,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     )
     policy.init_app(app)
     _rate_limits(app)
+    state.demo_seeders.append(demo.seed)
 
 
 def _rate_limits(app: Flask) -> None:
