@@ -94,16 +94,13 @@ def test_password_reset_through_the_mailed_link(client, make_user, outbox):
     assert sign_in(client, user.email, new_password).status_code == 302
 
 
-def test_the_hosts_own_pages_are_untouched(mode, client):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert "Welcome to the host" in response.get_data(as_text=True)
-    # The console's strict headers are for the console's pages only.
-    assert "Content-Security-Policy" not in response.headers
+def test_host_pages_console_errors_and_health_check_each_keep_to_their_paths(client):
+    host_page = client.get("/")
+    assert host_page.status_code == 200
+    assert "Welcome to the host" in host_page.get_data(as_text=True)
+    # The console's strict headers and error pages are for the console's paths only.
+    assert "Content-Security-Policy" not in host_page.headers
     assert "Content-Security-Policy" in client.get(f"{PREFIX}/login").headers
-
-
-def test_console_errors_use_the_console_page_and_host_errors_stay_the_hosts(mode, client):
     inside = client.get(f"{PREFIX}/no-such-page", headers={"Accept": "text/html"})
     assert inside.status_code == 404
     assert 'data-error-code="404"' in inside.get_data(as_text=True)
@@ -111,12 +108,10 @@ def test_console_errors_use_the_console_page_and_host_errors_stay_the_hosts(mode
     assert outside.status_code == 404
     assert "data-error-code" not in outside.get_data(as_text=True)
 
-
-def test_healthz_under_the_prefix(client):
-    response = client.get(f"{PREFIX}/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
-    assert response.headers["Cache-Control"] == "no-store"
+    health = client.get(f"{PREFIX}/healthz")
+    assert health.status_code == 200
+    assert health.get_json() == {"status": "ok"}
+    assert health.headers["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("mode", ["extension"], indirect=True)

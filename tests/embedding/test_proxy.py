@@ -42,8 +42,3 @@ def test_mailed_links_use_the_public_scheme_host_and_prefix(client, make_user, o
     links = re.findall(r"https?://[^\s\"'<>]+/reset/[^\s\"'<>]+", message.body_text)
     assert links
     assert all(link.startswith(f"https://accounts.example.com{OUTER}/reset/") for link in links)
-
-
-def test_without_proxy_headers_nothing_changes(client):
-    page = client.get(f"{PREFIX}/login")
-    assert f'action="{PREFIX}/login' in page.get_data(as_text=True)
