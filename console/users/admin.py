@@ -68,7 +68,6 @@ class UserAdmin(PermissionMixin, ModelView):
     form = UserEditForm
     can_export = False
     can_view_details = True
-    list_filters = ("active", "confirmed", "role", "mfa", "locked", "login", "created")
 
     # Flask-Admin's own routes count and OFFSET-page the table, so they are not exposed;
     # the console's routes below replace them.

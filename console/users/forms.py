@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     Form,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -115,10 +114,3 @@ class NotesForm(Form):
 
     notes = TextAreaField(_l("Notes"), validators=[Length(max=20000)])
     version = IntegerField(validators=[InputRequired()])
-
-
-class HardDeleteForm(Form):
-    """The typed confirmation a permanent deletion needs."""
-
-    mode = HiddenField()
-    typed = StringField(_l("Type to confirm"))

@@ -239,3 +239,18 @@ def test_cannot_grant_a_role_with_unheld_permissions(app, make_user, client):
     assert edited.status_code == 400
     assert "you do not hold" in edited.get_data(as_text=True)
     assert _fresh(target.id).roles == []
+
+
+def test_hard_delete_of_a_signed_in_user_signs_them_out(
+    app, signed_in_operator, make_user, confirm_action
+):
+    user = make_user("leaving@example.com", password="leaving password 1")
+    other = app.test_client()
+    assert login(other, user.email, "leaving password 1").status_code == 302
+    response = confirm_action(
+        signed_in_operator, "delete", [user.id], mode="hard", typed=user.email
+    )
+    assert response.status_code == 302
+    assert _fresh(user.id) is None
+    assert other.get("/change").status_code == 302
+    assert signed_in_operator.get(BASE).status_code == 200
