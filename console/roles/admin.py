@@ -41,8 +41,15 @@ class RoleAdmin(PermissionMixin, ModelView):
     permission = "roles:read"
     # Every exposed method that can change data needs roles:write as well.
     write_views = frozenset(
-        {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"}
-        | {"add_member", "remove_member"}
+        {
+            "create_view",
+            "edit_view",
+            "delete_view",
+            "action_view",
+            "ajax_update",
+            "add_member",
+            "remove_member",
+        }
     )
 
     form = RoleForm
