@@ -19,6 +19,7 @@ FLASK = Path(sys.executable).with_name("flask")
 PROBE = textwrap.dedent(
     """
     import json
+    from console.accounts import create_operator
     from console.extensions import db
     from examples.host_app.app import create_app
     from examples.host_app.models import Report
@@ -26,6 +27,7 @@ PROBE = textwrap.dedent(
     # The form posts below carry no CSRF token; everything else is the example's own set-up.
     app = create_app({"WTF_CSRF_ENABLED": False})
     with app.app_context():
+        create_operator("boss@example.com", "boss password 123")
         db.session.add(Report(title="Quarterly numbers"))
         db.session.commit()
     client = app.test_client()
@@ -57,12 +59,6 @@ def test_the_example_host_migrates_and_serves_its_pages_and_the_console(tmp_path
     app = ["--app", "examples.host_app.app"]
     _run([str(FLASK), *app, "db", "upgrade", "heads"], tmp_path, env)
     assert (tmp_path / "instance" / "host_app.db").is_file()
-    _run(
-        [str(FLASK), *app, "console", "create-operator", "boss@example.com"]
-        + ["--password", "boss password 123"],
-        tmp_path,
-        env,
-    )
     seen = json.loads(_run([sys.executable, "-c", PROBE], tmp_path, env).splitlines()[-1])
 
     assert seen["home"] == 200
