@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_security import naive_utcnow
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
 from ..extensions import db
@@ -126,9 +126,16 @@ class ListParams:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in args.items() if v}
 
 
+def sql_lower(text: str) -> str:
+    """`text` lowered the way the database's lower() does (SQLite lowers ASCII only)."""
+    if db.engine.dialect.name == "sqlite":
+        return "".join(c.lower() if c.isascii() else c for c in text)
+    return text.lower()
+
+
 def prefix_range(column: Any, prefix: str) -> Any:
     """lower(column) starts with `prefix`, as a range a plain lower() index serves."""
-    low = prefix.lower()
+    low = sql_lower(prefix)
     last = ord(low[-1])
     high = low[:-1] + chr(last + 1) if last < 0x10FFFF else low + "\uffff"
     expr = func.lower(column)
@@ -182,17 +189,11 @@ def filtered(params: ListParams) -> Select:
     return stmt
 
 
-def encode_cursor(sort: str, user: User) -> str:
-    """An opaque cursor: the sort value and id of the last row shown."""
-    expr_value: Any = {
-        "email": (user.email or "").lower(),
-        "name": user.name.lower() if user.name is not None else None,
-        "created": user.create_datetime,
-        "last_login": user.current_login_at,
-    }[sort]
-    if isinstance(expr_value, datetime):
-        expr_value = expr_value.isoformat()
-    raw = json.dumps([sort, expr_value, user.id]).encode()
+def encode_cursor(sort: str, value: Any, user_id: int) -> str:
+    """An opaque cursor: the sort value (as the database computed it) and id of a row."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, user_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -205,12 +206,26 @@ def decode_cursor(sort: str, cursor: str | None) -> tuple[Any, int] | None:
         cursor_sort, value, user_id = json.loads(raw)
         if cursor_sort != sort or not isinstance(user_id, int):
             return None
-        kind = SORTS[sort][2]
         if value is not None:
-            value = datetime.fromisoformat(value) if kind == "datetime" else str(value)
+            value = str(value) if _raw_key(sort) else _typed(sort, value)
         return value, user_id
     except (ValueError, TypeError, binascii.Error, KeyError):
         return None
+
+
+def _raw_key(sort: str) -> bool:
+    """SQLite keeps datetimes as text in more than one format ("…:30" and "…:30.000000"),
+    so its cursors carry and compare the stored text, never a re-formatted value."""
+    return SORTS[sort][2] == "datetime" and db.engine.dialect.name == "sqlite"
+
+
+def _typed(sort: str, value: Any) -> Any:
+    return datetime.fromisoformat(value) if SORTS[sort][2] == "datetime" else str(value)
+
+
+def _sort_key(sort: str) -> Any:
+    expr = SORTS[sort][0]
+    return cast(expr, String) if _raw_key(sort) else expr
 
 
 def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> Any:
@@ -228,10 +243,14 @@ def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> A
 def page_statement(params: ListParams) -> Select:
     """One page (plus one row to know whether another follows), keyset-paged."""
     expr, nullable, _kind = SORTS[params.sort]
-    stmt = filtered(params)
+    # The sort key comes back with each row, so the cursor holds exactly what SQL compares.
+    stmt = filtered(params).add_columns(_sort_key(params.sort).label("sort_key"))
     cursor = decode_cursor(params.sort, params.after)
     if cursor is not None:
-        stmt = stmt.where(_after(expr, nullable, params.desc, *cursor))
+        value, user_id = cursor
+        if value is not None and _raw_key(params.sort):
+            value = literal(value, String)
+        stmt = stmt.where(_after(expr, nullable, params.desc, value, user_id))
     if params.desc:
         order = [expr.desc().nulls_last(), User.id.desc()]
     else:
@@ -268,9 +287,12 @@ def mfa_methods(users: list[User]) -> dict[int, list[str]]:
 def load_page(params: ListParams) -> Page:
     """Run the page query with roles loaded in bulk: a fixed number of statements."""
     stmt = page_statement(params).options(selectinload(User.roles).load_only(Role.id, Role.name))
-    rows = list(db.session.scalars(stmt))
-    users = rows[: params.page_size]
-    following = encode_cursor(params.sort, users[-1]) if len(rows) > params.page_size else None
+    rows = db.session.execute(stmt).all()[: params.page_size + 1]
+    users = [row[0] for row in rows[: params.page_size]]
+    following = None
+    if len(rows) > params.page_size:
+        last = rows[params.page_size - 1]
+        following = encode_cursor(params.sort, last[1], last[0].id)
     return Page(users=users, mfa=mfa_methods(users), next_cursor=following)
 
 
