@@ -160,8 +160,8 @@ def _back(user: User) -> str:
     """The operator's user detail page when the users feature provides one, else the list."""
     from flask import current_app
 
-    if "users.detail" in current_app.view_functions:
-        return url_for("users.detail", user_id=user.id)
+    if "users.user_view" in current_app.view_functions:
+        return url_for("users.user_view", user_id=user.id)
     return url_for("mfa_admin.index", user=user.email)
 
 

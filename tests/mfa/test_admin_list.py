@@ -123,3 +123,17 @@ def test_the_user_detail_section(app, signed_in_operator, keys):
     assert "key-ben" in html and "Reset authenticator app" in html
     assert "Issue a one-time recovery code" in html
     assert f"/admin/mfa/users/{ben.id}/reset" in html
+
+
+def test_the_section_on_the_users_detail_page(app, signed_in_operator, keys):
+    if "users.user_view" not in app.view_functions:
+        pytest.skip("the users feature is not installed")
+    ben = keys["ben@example.com"]
+    page = signed_in_operator.get(f"/admin/users/{ben.id}/")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Multi-factor authentication" in body and "key-ben" in body
+    reset = signed_in_operator.post(
+        f"/admin/mfa/users/{ben.id}/reset", data={"reason": "Lost every device"}
+    )
+    assert reset.headers["Location"].endswith(f"/admin/users/{ben.id}/")
