@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import login
@@ -145,3 +146,12 @@ def test_changes_need_a_fresh_sign_in(app, member_client):
 def test_passkeys_page_needs_a_sign_in(client, app):
     response = client.get("/account/passkeys")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_security_center_shows_the_passkeys_section(app, member_client):
+    if "account.security" not in app.view_functions:
+        pytest.skip("the account feature is not installed")
+    register_key(member_client, SoftKey(ONEPASSWORD), name="Centre key")
+    body = member_client.get("/account/").get_data(as_text=True)
+    assert "Centre key" in body and "1Password" in body
+    assert "Manage passkeys and security keys" in body
