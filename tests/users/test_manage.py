@@ -187,3 +187,20 @@ def test_detail_renders_registered_sections(app, signed_in_operator, make_user, 
 @pytest.mark.parametrize("url", ["{base}999999/", "{base}999999/edit/"])
 def test_unknown_user_is_404(signed_in_operator, url):
     assert signed_in_operator.get(url.format(base=BASE)).status_code == 404
+
+
+def test_detail_offers_only_the_actions_that_apply(signed_in_operator, make_user):
+    from datetime import timedelta
+
+    from flask_security import naive_utcnow
+
+    active = make_user("fine@example.com")
+    html = signed_in_operator.get(f"{BASE}{active.id}/").get_data(as_text=True)
+    assert 'data-action="deactivate"' in html and 'data-action="activate"' not in html
+    assert 'data-action="unlock"' not in html
+    locked = make_user(
+        "stuck@example.com", active=False, locked_until=naive_utcnow() + timedelta(minutes=5)
+    )
+    html = signed_in_operator.get(f"{BASE}{locked.id}/").get_data(as_text=True)
+    assert 'data-action="activate"' in html and 'data-action="deactivate"' not in html
+    assert 'data-action="unlock"' in html
