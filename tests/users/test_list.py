@@ -249,3 +249,14 @@ def test_constant_queries_no_count_no_deep_offset(
     assert len(counter.statements) == len(large)
     for url in (f"{BASE}?size=40", next_url, f"{BASE}?q=many&mfa=no&sort=name"):
         _assert_no_count_and_no_deep_offset(app, signed_in_operator, url)
+
+
+def test_column_headers_sort(signed_in_operator, make_user):
+    make_user("b@example.com")
+    make_user("a@example.com")
+    html = signed_in_operator.get(BASE).get_data(as_text=True)
+    link = re.search(r'href="([^"]*sort=email[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "dir=asc" in link
+    sorted_page = signed_in_operator.get(link).get_data(as_text=True)
+    assert emails(sorted_page) == ["a@example.com", "b@example.com", "operator@example.com"]
+    assert 'aria-sort="ascending"' in sorted_page
