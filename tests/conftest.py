@@ -84,6 +84,12 @@ def app_config(database_url: str, request: pytest.FixtureRequest) -> dict[str, A
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         "RATELIMIT_ENABLED": False,
+        # Cheap argon2 parameters: the tests are about flows, not the hash's cost.
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
+            "argon2__rounds": 1,
+            "argon2__memory_cost": 1024,
+            "argon2__parallelism": 1,
+        },
     }
     config.update(_settings_from_markers(request))
     return config
