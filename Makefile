@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run example serve test test-deps bench lint format clean
+.PHONY: run example serve test test-deps bench scan scan-deps lint format clean
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,18 @@ bench: $(BIN)/flask
 	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_SIZES); do \
 		$(BIN)/python -m bench.run --backend $$backend --users $$users || exit 1; done; done
 	$(BIN)/python -m bench.report > bench/RESULTS.md
+
+scan-deps:
+	@command -v sqlmap >/dev/null 2>&1 && command -v wapiti >/dev/null 2>&1 || { \
+		echo "Installing sqlmap and wapiti from Debian's packages"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq sqlmap wapiti >/dev/null; }
+
+# Serves the console with demo data on 127.0.0.1 and runs sqlmap (admin list parameters)
+# and wapiti (XSS, stored XSS, CSRF, redirect, cookie, CSP and header modules) against it;
+# reports in scan-reports/. The lockout burst check: $(BIN)/python bench/burst_lockout.py
+scan: $(BIN)/flask scan-deps
+	$(BIN)/python tools/scan.py
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check .

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_LOCKOUT_MAX_WAIT": timedelta(hours=1),
     "CONSOLE_RATELIMIT_CREDENTIALS": "20 per minute",
     "CONSOLE_RATELIMIT_MAIL": "5 per minute",
+    # Operator actions that send mail (invitations, password resets): per operator and address.
+    "CONSOLE_RATELIMIT_OPERATOR_MAIL": "60 per minute",
     # Cookie names with the __Host- prefix (Secure, Path=/, no Domain): None means on in
     # production when the cookies are host-wide (no SESSION_COOKIE_DOMAIN).
     "CONSOLE_COOKIE_HOST_PREFIX": None,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -100,14 +100,26 @@ def init_app(app: Flask, prefix: str) -> None:
         return render_error(ServiceUnavailable.code, retry_after="5")
 
     @app.before_request
-    def _json_bodies_are_objects() -> Response | None:
-        # Every console and Flask-Security endpoint reads a JSON body as an object of
-        # fields; anything else ("a string", [1, 2]) would fail deep inside a view.
-        if not mine() or not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
+    def _refuse_malformed_input() -> Response | None:
+        if not mine():
+            return None
+        # PostgreSQL refuses NUL characters in text, so one in any field would fail deep in
+        # a query; no legitimate input carries one.
+        if any("\x00" in value for value in request.args.values()) or (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and any("\x00" in value for value in request.form.values())
+        ):
+            return render_error(400)
+        if not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         if not request.get_data(cache=True):
             return None
-        if not isinstance(request.get_json(silent=True), dict):
+        # Every console and Flask-Security endpoint reads a JSON body as an object of
+        # fields; anything else ("a string", [1, 2]) would fail deep inside a view.
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or any(
+            isinstance(value, str) and "\x00" in value for value in body.values()
+        ):
             return render_error(400)
         return None
 
@@ -122,6 +134,8 @@ def init_app(app: Flask, prefix: str) -> None:
         original = getattr(error, "original_exception", None)
         if isinstance(original, DATABASE_DOWN):
             return database_down(original)
+        if isinstance(original, DataError):
+            return bad_data(original)
         retry = error.response.headers.get("Retry-After") if error.response is not None else None
         if error.code == 429 and retry is None:
             retry = _retry_after(error)
@@ -134,6 +148,21 @@ def init_app(app: Flask, prefix: str) -> None:
                 raise error
             return handler(error)
         return database_down(error)
+
+    def bad_data(error: DataError) -> Response:
+        # The database refused a value (a NUL character, a number out of range): the input
+        # was bad, not the console.
+        log.info("database refused a value: %s", getattr(error, "orig", error))
+        from .. import extensions
+
+        extensions.db.session.rollback()
+        return render_error(400)
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError) -> Response:
+        if not mine():
+            raise error
+        return bad_data(error)
 
     for kind in DATABASE_DOWN:
         app.register_error_handler(kind, _database_error)

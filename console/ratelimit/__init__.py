@@ -53,9 +53,15 @@ MAIL_ENDPOINTS = (
     "security.two_factor_setup",
     "security.us_setup",
 )
+# Operator actions of other features that send mail; absent features are simply not matched.
+OPERATOR_MAIL_ENDPOINTS = ("users.new_view", "users.invite_view", "users.run_action_view")
 # Links that check a token or code on GET (Flask-Security's e-mail links).
 GET_ENDPOINTS = frozenset({"security.us_verify_link", "security.confirm_email"})
-LIMIT_SETTINGS = {"credentials": "RATELIMIT_CREDENTIALS", "mail": "RATELIMIT_MAIL"}
+LIMIT_SETTINGS = {
+    "credentials": "RATELIMIT_CREDENTIALS",
+    "mail": "RATELIMIT_MAIL",
+    "operator_mail": "RATELIMIT_OPERATOR_MAIL",
+}
 
 
 class RateLimited(TooManyRequests):
@@ -63,7 +69,8 @@ class RateLimited(TooManyRequests):
 
 
 def protect(app: Flask, endpoint: str, kind: str = "credentials") -> None:
-    """Rate-limit POSTs to `endpoint` like the sign-in ("credentials") or mail ("mail") ones.
+    """Rate-limit POSTs to `endpoint` like the sign-in ("credentials"), mail ("mail") or
+    operator mail ("operator_mail") ones.
 
     Other features call this from their init_app for their own actions that send mail or
     check a secret (an invitation, an operator's password reset).
@@ -113,4 +120,6 @@ def init_app(app: Flask, state: ConsoleState) -> None:
         protect(app, endpoint, "credentials")
     for endpoint in MAIL_ENDPOINTS:
         protect(app, endpoint, "mail")
+    for endpoint in OPERATOR_MAIL_ENDPOINTS:
+        protect(app, endpoint, "operator_mail")
     app.before_request(_check)

@@ -51,17 +51,16 @@ def test_hostile_names_and_notes_are_escaped_on_every_page(signed_in_operator, h
     assert str(escape(SCRIPT)) in detail.get_data(as_text=True)  # shown, as text
 
 
-@pytest.mark.parametrize("value", [SCRIPT, IMG, "javascript:alert(1)"])
-def test_reflected_parameters_are_escaped(signed_in_operator, value):
+def test_reflected_parameters_are_escaped(signed_in_operator):
+    hostile_args = {"search": SCRIPT, "q": IMG, "next": "javascript:alert(1)", "sort": SCRIPT}
     for route in routes(signed_in_operator.application):
         if "GET" not in route.methods or route.endpoint.endswith("static"):
             continue
-        response = signed_in_operator.get(
-            route.url, query_string={"search": value, "q": value, "next": value, "sort": value}
-        )
+        response = signed_in_operator.get(route.url, query_string=hostile_args)
         body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
         response.close()
         assert SCRIPT not in body and "<img src=x onerror" not in body, route.url
+        assert 'href="javascript:' not in body, route.url
 
 
 def test_sign_in_pages_escape_what_was_typed(client):

@@ -127,3 +127,8 @@ def test_redis_store_is_shared_between_apps(app, app_config, make_user):
     ]
     assert answers == [200, 200, 200, 429]
     app.extensions[EXTENSION_KEY].reset()
+    from console.extensions import db
+
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
