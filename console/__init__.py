@@ -102,6 +102,7 @@ class SecurityConsole:
 
         if "sqlalchemy" not in app.extensions:
             extensions.db.init_app(app)
+            _enforce_sqlite_foreign_keys(app)
         elif app.extensions["sqlalchemy"] is not extensions.db:
             raise config_module.ConfigError(
                 "The console's models live on console.extensions.db: a host application "
@@ -176,6 +177,23 @@ def _apply_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
+
+
+def _enforce_sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite ignores ON DELETE CASCADE unless each connection turns foreign keys on."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        engine = extensions.db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    sa.event.listen(engine, "connect", _on_connect)
 
 
 def _engine_options(config: dict[str, Any]) -> dict[str, Any]:

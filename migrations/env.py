@@ -94,6 +94,11 @@ def run_migrations_online():
             # builds an index on a large table must be allowed to take its time.
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables; with foreign keys enforced, dropping a
+            # parent table would cascade-delete its children's rows.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

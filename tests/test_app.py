@@ -90,3 +90,19 @@ def test_api_me_refuses_anonymous_callers(app):
     response = app.test_client().get("/api/me")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == 401
+
+
+def test_deleting_a_user_cascades_to_their_rows(app, make_user):
+    import sqlalchemy as sa
+
+    from console.extensions import db
+    from console.models import Role, User, roles_users
+
+    user = make_user("gone@example.com", roles=["Temporary"])
+    role_id = db.session.scalar(sa.select(Role.id).where(Role.name == "Temporary"))
+    db.session.execute(sa.delete(User).where(User.id == user.id))
+    db.session.commit()
+    left = db.session.scalar(
+        sa.select(sa.func.count()).select_from(roles_users).where(roles_users.c.role_id == role_id)
+    )
+    assert left == 0
