@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -314,9 +315,91 @@ def seed_sessions(engine: sa.Engine, count: int) -> None:
     )
 
 
+AUDIT_ACTIONS = (
+    "user.login",
+    "user.login",
+    "user.login",
+    "user.login_failed",
+    "user.logout",
+    "user.password_changed",
+    "admin.user.updated",
+    "session.revoked",
+    "mfa.totp.changed",
+    "user.login",
+)
+
+
+def seed_audit(engine: sa.Engine, count: int) -> None:
+    """EVENTS_PER_USER events per user over the last 60 days, hash-chained like real ones."""
+    from console.audit.chain import GENESIS, content_of, event_hash
+
+    rng = random.Random(4)
+    total = count * EVENTS_PER_USER
+    step = timedelta(days=60) / total
+    start = NOW - timedelta(days=60)
+    daily: dict[tuple[Any, str], int] = {}
+    last_hash = GENESIS
+
+    def rows() -> Iterator[tuple]:
+        nonlocal last_hash
+        for n in range(1, total + 1):
+            user = rng.randint(1, count)
+            action = AUDIT_ACTIONS[n % len(AUDIT_ACTIONS)]
+            actor = 1 if action.startswith("admin.") else user
+            event = {
+                "created_at": start + step * n,
+                "actor_id": actor,
+                "actor_email": OPERATOR_EMAIL if actor == 1 else email_of(actor),
+                "subject_id": user,
+                "subject_email": email_of(user),
+                "action": action,
+                "ip": f"203.0.113.{rng.randint(1, 254)}",
+                "user_agent": "Mozilla/5.0",
+                "request_id": f"{n:016x}",
+                "details": "{}",
+            }
+            digest = event_hash(last_hash, content_of(event))
+            key = (event["created_at"].date(), action)
+            daily[key] = daily.get(key, 0) + 1
+            yield (n, *(event[c] for c in AUDIT_COLUMNS[1:-2]), last_hash, digest)
+            last_hash = digest
+
+    bulk_insert(engine, "audit_event", AUDIT_COLUMNS, rows(), total)
+    bulk_insert(
+        engine,
+        "audit_daily_count",
+        ("day", "action", "count"),
+        ((day, action, n) for (day, action), n in daily.items()),
+        len(daily),
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_chain_head"))
+        conn.execute(
+            sa.text("INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :h)"), {"h": last_hash}
+        )
+
+
+AUDIT_COLUMNS = (
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_email",
+    "subject_id",
+    "subject_email",
+    "action",
+    "ip",
+    "user_agent",
+    "request_id",
+    "details",
+    "prev_hash",
+    "hash",
+)
+
+
 SEEDERS: dict[str, Callable[[sa.Engine, int], None]] = {
     "accounts": seed_accounts,
     "sessions": seed_sessions,
+    "audit": seed_audit,
 }
 
 
