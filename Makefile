@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run example serve test test-deps bench scan scan-deps lint format clean
+.PHONY: run example serve test test-deps bench scan scan-deps translations lint format clean
 
 $(BIN)/flask: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,13 @@ scan-deps:
 # reports in scan-reports/. The lockout burst check: $(BIN)/python bench/burst_lockout.py
 scan: $(BIN)/flask scan-deps
 	$(BIN)/python tools/scan.py
+
+# Extract every console string, merge it into each catalogue and compile them.
+translations: $(BIN)/flask
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "Security Console" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check .
