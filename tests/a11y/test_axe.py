@@ -1,13 +1,17 @@
 """axe-core on every console page, in light and dark theme: no serious or critical violation.
 
-Pages are discovered, not listed: the operator's navigation, the account navigation and the
-links each of those pages offers inside the console, plus Flask-Security's pages. A page
-added later is checked without anyone adding it here.
+Pages are discovered, not listed: the crawl starts from the operator's and the account
+navigation, Flask-Security's pages and the two-factor sign-in step, and follows the links
+inside each page's <main> a few levels deep. Links are grouped by page type (their path with
+ids replaced), so every type is checked once and a few of each are read for further links:
+a page added later is checked without anyone adding it here.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -19,9 +23,56 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
-# Links that act rather than show (downloads, exports, sign-out) are not pages to check.
-SKIP_MARKERS = ("/export", "/download", "logout", ".csv", ".jsonl", ".txt", "/static/", "fs-static")
-MAX_PAGES = 60
+# Links that act rather than show (downloads, exports, sign-out, mailed tokens) are not pages.
+SKIP_MARKERS = (
+    "/export",
+    "/download",
+    "logout",
+    ".csv",
+    ".jsonl",
+    ".txt",
+    "/static/",
+    "fs-static",
+    "/us-verify-link",
+)
+# Flask-Security's and the console's pages of a sign-in's second step: no link leads to them
+# before the password is given (/mfa/break-glass is linked from the security-key step only).
+# /tf-select comes last because it ends the pending sign-in when there is nothing to select.
+SECOND_STEP_PAGES = ["/mf-recovery", "/tf-rescue", "/mfa/break-glass", "/tf-select"]
+MAX_DEPTH = 3  # navigation -> list -> detail -> the detail's forms and actions
+READ_PER_TYPE = 3  # pages of one type read for links (e.g. users with and without MFA)
+MAX_VISITS = 150  # a bound on one crawl, whatever the pages link to
+# Kinds of page the crawl must reach from the navigation: a guard on the discovery itself.
+EXPECTED_TYPES = {
+    "/login",
+    "/tf-validate",
+    "/tf-rescue",
+    "/mf-recovery",
+    "/mfa/break-glass",
+    "/account/mfa-required",
+    "/admin/dashboard",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/{id}",
+    "/admin/users/{id}/edit",
+    "/admin/roles",
+    "/admin/roles/new",
+    "/admin/roles/details",
+    "/admin/roles/edit",
+    "/admin/sessions",
+    "/admin/mfa",
+    "/admin/mfa/users/{id}/reset",
+    "/admin/audit",
+    "/admin/audit/{id}",
+    "/outbox",
+    "/outbox/{id}",
+    "/account",
+    "/account/profile",
+    "/account/passkeys",
+    "/account/sessions",
+    "/account/activity",
+}
+ID_SEGMENT = re.compile(r"/(\d+|[0-9a-f]{8,}|[A-Za-z0-9_-]{32,})(?=/|$)")
 
 
 def axe_source() -> str:
@@ -32,67 +83,130 @@ def axe_source() -> str:
 
 def violations(page) -> list[dict]:
     page.evaluate(axe_source())
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v.get("impact") in BLOCKING]
 
 
 def describe(found: list[dict]) -> str:
     return json.dumps(
         [
-            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "nodes": [
+                    {"target": n["target"], "summary": n.get("failureSummary", "")[:300]}
+                    for n in v["nodes"][:3]
+                ],
+            }
             for v in found
         ],
         indent=1,
     )
 
 
-def discover(page, base: str) -> list[str]:
-    """Navigation entries, then the in-console links each of those pages offers."""
-    seen: list[str] = []
-    queue = [base + "/"]
-    page.goto(base + "/")
-    queue += [urljoin(base, h) for h in page.eval_on_selector_all(
-        "a[data-nav]", "els => els.map(e => e.getAttribute('href'))")]
-    while queue and len(seen) < MAX_PAGES:
-        url = queue.pop(0).split("#")[0]
-        if url in seen or urlparse(url).netloc != urlparse(base).netloc:
-            continue
-        if any(marker in url for marker in SKIP_MARKERS):
-            continue
-        seen.append(url)
-        if len(seen) > 12:
-            continue  # follow links from the navigation pages only, not from every page
-        response = page.goto(url)
-        if response is None or response.status >= 400:
-            continue
-        hrefs = page.eval_on_selector_all(
-            "main a[href]", "els => els.map(e => e.getAttribute('href'))"
+def page_type(url: str) -> str:
+    """`/admin/users/12/edit/?x=1` -> `/admin/users/{id}/edit/`: one check per type."""
+    return ID_SEGMENT.sub("/{id}", urlparse(url).path.rstrip("/") or "/")
+
+
+@dataclass
+class Crawl:
+    """Pages checked so far (by type) and the violations found, shared by every start."""
+
+    base: str
+    theme: str
+    checked: dict[str, str] = field(default_factory=dict)
+    read: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def inside(self, url: str) -> bool:
+        return urlparse(url).netloc == urlparse(self.base).netloc and not any(
+            marker in url for marker in SKIP_MARKERS
         )
-        queue += [urljoin(url, h) for h in hrefs if h and not h.startswith(("http", "mailto:"))]
-    return seen
+
+    def check(self, page, url: str) -> None:
+        assert page.get_attribute("html", "data-bs-theme") == self.theme, url
+        self.checked[page_type(page.url)] = url
+        if found := violations(page):
+            self.failures[url] = describe(found)
+
+    def walk(self, page, starts: list[str]) -> None:
+        """Breadth first from `starts`; checks each new page type, reads a few of each."""
+        queue = [(url, 0) for url in starts]
+        visits = 0
+        while queue and visits < MAX_VISITS:
+            url, depth = queue.pop(0)
+            url = urljoin(self.base, url).split("#")[0]
+            kind = page_type(url)
+            if not self.inside(url) or self.read.get(kind, 0) >= READ_PER_TYPE:
+                continue
+            self.read[kind] = self.read.get(kind, 0) + 1
+            visits += 1
+            response = page.goto(url)
+            assert response is not None and response.status < 500, url
+            if response.status >= 400:
+                continue
+            if page_type(page.url) not in self.checked:
+                self.check(page, url)
+            if depth < MAX_DEPTH:
+                hrefs = page.eval_on_selector_all(
+                    "main a[href]", "els => els.map(e => e.getAttribute('href'))"
+                )
+                queue += [
+                    (urljoin(page.url, h), depth + 1)
+                    for h in hrefs
+                    if h and not h.startswith(("http", "mailto:", "#", "javascript:"))
+                ]
+
+
+def seed_pages(make_user) -> None:
+    """Demo data from every feature, a mail in the outbox, a TOTP user and a require-MFA one."""
+    from flask_mailman import EmailMessage
+    from flask_security.proxies import _security
+
+    from console.demo import seed
+    from console.extensions import db
+
+    seed(12)
+    EmailMessage("Welcome", "Hello from the console.", to=["ada.lovelace@example.com"]).send()
+    make_user(
+        "totp-pages@example.com",
+        password="totp pages password",
+        tf_primary_method="authenticator",
+        tf_totp_secret=_security._totp_factory.generate_totp_secret(),
+    )
+    guarded = make_user("guarded-pages@example.com", "guarded pages password", roles=["Guarded"])
+    guarded.roles[0].require_mfa = True
+    db.session.commit()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_every_page_passes_axe(browser, live_server, operator, make_user, theme):
+    seed_pages(make_user)
+    base = live_server.url
+    crawl = Crawl(base, theme)
     context = browser.new_context(color_scheme=theme, bypass_csp=True)
     page = context.new_page()
-    failures: dict[str, str] = {}
     try:
-        for path in ANONYMOUS_PAGES:
-            page.goto(live_server.url + path)
-            if found := violations(page):
-                failures[path] = describe(found)
-        sign_in(page, live_server.url, operator.email, "operator password 1")
-        pages = discover(page, live_server.url)
-        pages += [live_server.url + p for p in SIGNED_IN_PAGES]
-        for url in pages:
-            response = page.goto(url)
-            assert response is not None and response.status < 500, url
-            assert page.get_attribute("html", "data-bs-theme") == theme
-            if found := violations(page):
-                failures[url] = describe(found)
+        crawl.walk(page, [base + p for p in ANONYMOUS_PAGES])
+        # Pages that exist only in the middle of a sign-in: the second step after a password,
+        # and the enrolment a require-MFA role imposes; each one's links are followed too.
+        sign_in(page, base, "totp-pages@example.com", "totp pages password")
+        crawl.walk(page, [page.url, *(base + p for p in SECOND_STEP_PAGES)])
+        context.clear_cookies()
+        sign_in(page, base, "guarded-pages@example.com", "guarded pages password")
+        crawl.walk(page, [page.url])
+        context.clear_cookies()
+
+        sign_in(page, base, operator.email, "operator password 1")
+        page.goto(base + "/")
+        navigation = page.eval_on_selector_all(
+            "a[data-nav]", "els => els.map(e => e.getAttribute('href'))"
+        )
+        assert navigation, "the operator sees no navigation"
+        crawl.walk(page, [base + "/", *navigation, *(base + p for p in SIGNED_IN_PAGES)])
     finally:
         context.close()
-    assert not failures, "\n".join(f"{url}:\n{text}" for url, text in failures.items())
+    missing = sorted(EXPECTED_TYPES - set(crawl.checked))
+    assert not missing, f"the crawl did not reach {missing}; it checked {sorted(crawl.checked)}"
+    assert not crawl.failures, "\n".join(f"{url}:\n{text}" for url, text in crawl.failures.items())
