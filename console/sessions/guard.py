@@ -20,6 +20,7 @@ from flask_security.utils import set_request_attr
 
 from ..core.errors import render_error, wants_json
 from ..core.htmx import hx_redirect, is_htmx
+from ..core.paths import under_prefix
 from ..extensions import db
 from ..settings import setting
 from . import flows, labels, store
@@ -155,7 +156,8 @@ def _ended_response(reason: str) -> Response | None:
     if endpoint in PASS_THROUGH or endpoint.startswith("security."):
         return None
     if request.method == "GET" and not is_htmx():
-        target = url_for_security("login", next=request.full_path.rstrip("?"))
+        # script_root keeps a mount prefix (DispatcherMiddleware, X-Forwarded-Prefix).
+        target = url_for_security("login", next=request.script_root + request.full_path.rstrip("?"))
     else:
         target = url_for_security("login")
     if is_htmx():
@@ -170,7 +172,7 @@ def init_app(app: Flask, prefix: str) -> None:
     app.login_manager.user_loader(load_user)
 
     def mine() -> bool:
-        return not prefix or request.path.startswith(prefix)
+        return under_prefix(prefix)
 
     @app.before_request
     def _check_session() -> Response | None:
