@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytz
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
@@ -70,7 +71,11 @@ def safe_next(target: str) -> str:
 def select_timezone() -> str | None:
     """The signed-in user's saved timezone, else the console's default."""
     saved = getattr(current_user, "timezone", None) if current_user else None
-    return saved or current_app.config["CONSOLE_DEFAULT_TIMEZONE"]
+    # Babel resolves zones with pytz, which lacks names zoneinfo lists (Debian's
+    # "localtime"): such a saved zone would break every page that shows a date.
+    if saved and saved in pytz.all_timezones_set:
+        return saved
+    return current_app.config["CONSOLE_DEFAULT_TIMEZONE"]
 
 
 def init_app(app: Flask) -> None:

@@ -92,3 +92,14 @@ def test_hostile_json_never_500s(client):
         for path in ("/login", "/us-signin", "/reset", "/register", "/tf-validate"):
             response = client.post(path, data=body, content_type="application/json")
             assert response.status_code < 500, (path, body)
+
+
+@pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
+def test_a_saved_zone_babel_cannot_resolve_breaks_no_page(app, operator, signed_in_operator):
+    """Found by the scanner: "localtime" is offered by zoneinfo but unknown to pytz."""
+    from console.extensions import db
+
+    operator.timezone = "localtime"
+    db.session.commit()
+    for path in ("/admin/users/", f"/admin/users/{operator.id}/", "/admin/audit/", "/account/"):
+        assert signed_in_operator.get(path).status_code == 200, path
