@@ -105,12 +105,58 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var status = event.detail.elt && event.detail.elt.querySelector
-      ? event.detail.elt.querySelector("[data-announce]")
-      : null;
-    if (status) {
-      announce(status.getAttribute("data-announce"));
+  // A form that comes back with errors: the keyboard goes to the first field to fix, or to
+  // the error summary when no single field is at fault; the field's aria-describedby then
+  // reads its error out.
+  function focusFirstError(root) {
+    if (!root || !root.querySelector) {
+      return false;
+    }
+    var field = root.querySelector("[aria-invalid=true]");
+    var target = field || root.querySelector("[data-error-summary], .alert-danger[role=alert]");
+    if (!target) {
+      return false;
+    }
+    if (!field && !target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+    return true;
+  }
+
+  function markAnnounced(root) {
+    root.querySelectorAll("[data-announce]").forEach(function (el) {
+      el.setAttribute("data-announced", "");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // What a full page says is read with the page; only swapped-in statuses are announced.
+    markAnnounced(document);
+    focusFirstError(document.getElementById("main"));
+  });
+
+  // The element that issued an htmx request is often replaced by the answer (a row, a
+  // form), so new statuses are looked for in the whole document, not inside it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var fresh = document.querySelector("[data-announce]:not([data-announced])");
+    markAnnounced(document);
+    if (fresh) {
+      announce(fresh.getAttribute("data-announce"));
+    }
+    var target = event.detail.target;
+    var verb = event.detail.requestConfig ? event.detail.requestConfig.verb : "get";
+    if (verb !== "get" && target && target.isConnected && focusFirstError(target)) {
+      return;
+    }
+    // Keep the keyboard's place when the focused control was swapped away.
+    var active = document.activeElement;
+    if ((!active || active === document.body || !active.isConnected) && target && target.isConnected) {
+      var landing = fresh && fresh.isConnected ? fresh : target;
+      if (!landing.hasAttribute("tabindex") && !landing.matches("a[href], button, input, select, textarea")) {
+        landing.setAttribute("tabindex", "-1");
+      }
+      landing.focus();
     }
   });
 })();
