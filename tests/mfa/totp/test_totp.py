@@ -175,12 +175,14 @@ def test_two_concurrent_attempts_exactly_one_succeeds(app, member):
     member.tf_totp_secret = secret
     db.session.commit()
     token = factory.generate_totp_password(secret)
+    # Read in this thread: the threads must not touch the test's own session.
+    member_id = member.id
     barrier = threading.Barrier(2)
     results: list[bool] = []
 
     def attempt() -> None:
         with app.app_context():
-            user = db.session.get(User, member.id)
+            user = db.session.get(User, member_id)
             barrier.wait()
             try:
                 ok = factory.verify_totp(token, secret, user, window=120)

@@ -1,0 +1,81 @@
+"""The security center: the account's whole security state and what to do about it."""
+
+from __future__ import annotations
+
+from jinja2 import DictLoader
+
+from tests.account.helpers import enrol_totp, generate_recovery_codes, page_text
+
+
+def _warnings(body: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'data-warning="([a-z_]+)"', body))
+
+
+def test_anonymous_visitors_sign_in_first(client):
+    response = client.get("/account/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    htmx = client.get("/account/", headers={"HX-Request": "true"})
+    assert "/login" in htmx.headers["HX-Redirect"]
+
+
+def test_every_signed_in_user_has_the_page_in_the_navigation(member_client):
+    body = page_text(member_client.get("/account/"))
+    assert 'data-nav="account.security"' in body
+    assert "<caption" in body and 'scope="row"' in body
+
+
+def test_a_password_only_account_is_warned(member_client):
+    body = page_text(member_client.get("/account/"))
+    assert "no_second_factor" in _warnings(body)
+    assert "member@example.com" in body and "Confirmed" in body
+    assert "Last changed" in body
+
+
+def test_one_factor_and_no_recovery_codes_are_warned(member_client):
+    enrol_totp(member_client)
+    body = page_text(member_client.get("/account/"))
+    assert {"one_second_factor", "no_recovery_codes"} <= _warnings(body)
+    assert "no_second_factor" not in _warnings(body)
+
+
+def test_recovery_codes_clear_their_warning(member_client):
+    enrol_totp(member_client)
+    generate_recovery_codes(member_client)
+    body = page_text(member_client.get("/account/"))
+    assert "no_recovery_codes" not in _warnings(body)
+    assert "10 left" in body
+
+
+def test_unconfirmed_email_is_warned(app, make_user):
+    from console.account.summary import summarize
+
+    user = make_user("new@example.com", confirmed=False)
+    assert "email_unconfirmed" in [w.key for w in summarize(user).warnings]
+
+
+def test_sections_from_other_features_are_shown(app, member_client):
+    from console.core import sections
+
+    app.jinja_loader.loaders.insert(  # type: ignore[union-attr]
+        0, DictLoader({"test/_section.html": "<p data-test-section>{{ greeting }}</p>"})
+    )
+    sections.register(
+        app,
+        "account",
+        sections.Section(
+            "test", "From a feature", "test/_section.html", lambda u: {"greeting": u.email}
+        ),
+    )
+    body = page_text(member_client.get("/account/"))
+    assert "<p data-test-section>member@example.com</p>" in body
+
+
+def test_after_setup_the_user_is_sent_to_make_recovery_codes(member_client):
+    enrol_totp(member_client)
+    response = member_client.get("/account/second-factor-added")
+    assert response.headers["Location"].endswith("/mf-recovery-codes")
+    generate_recovery_codes(member_client)
+    response = member_client.get("/account/second-factor-added")
+    assert response.headers["Location"].endswith("/account/")
