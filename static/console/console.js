@@ -36,10 +36,30 @@
         setTheme(now === "dark" ? "light" : "dark");
       });
     }
-    // The language switcher submits itself when JavaScript runs.
+    // The language switcher submits itself when JavaScript runs; but arrow keys on a closed
+    // select change its value at each press, so a keyboard change waits for Enter (or the
+    // form's button, shown again) instead of leaving the page at the first arrow.
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      var byKey = false;
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          select.form.submit();
+          return;
+        }
+        byKey = event.key !== "Tab";
+      });
+      select.addEventListener("mousedown", function () {
+        byKey = false;
+      });
       select.addEventListener("change", function () {
-        select.form.submit();
+        if (!byKey) {
+          select.form.submit();
+          return;
+        }
+        select.form.querySelectorAll(".js-hidden").forEach(function (button) {
+          button.classList.remove("js-hidden");
+        });
       });
     });
     // Confirmation for destructive buttons that carry data-confirm.

@@ -250,3 +250,15 @@ def test_shortcuts_and_their_silence_while_typing(page, live_server, keyboard_op
     page.wait_for_timeout(300)
     assert page.url.endswith(f"/admin/users/{operator.id}/")
     assert page.input_value("textarea[name=notes]") == "g u"
+
+
+def test_arrow_keys_on_the_language_switcher_wait_for_enter(page, live_server):
+    page.goto(f"{live_server.url}/login")
+    tab_to(page, "#language-select")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/login") and page.get_attribute("html", "lang") == "en"
+    assert page.is_visible("#language-form button[type=submit]")
+    chosen = page.input_value("#language-select")
+    press_and_wait(page, "Enter")
+    assert page.get_attribute("html", "lang") == chosen
