@@ -47,11 +47,17 @@ SQLMAP_TARGETS = {
 }  # fmt: skip
 
 # Debian's wapiti 3.0.4 builds its -x patterns as "...\\Z(?ms)", which Python 3.11 rejects
-# (global flags must come first); the shim runs it with that one function corrected.
+# (global flags must come first), and instantiates every attack module, whatever -m says:
+# the wapp module then downloads its database from the internet. The shim corrects the one
+# function and loads only the modules asked for.
 WAPITI_SHIM = """
 import re, sys
+import wapitiCore.attack.attack as attack
 import wapitiCore.net.crawler as crawler
 from wapitiCore.main.wapiti import wapiti_main
+
+wanted = sys.argv[sys.argv.index("-m") + 1].split(",")
+attack.modules = [name for name in attack.modules if name[4:] in wanted]
 
 def wildcard_translate(pattern):
     return re.compile("(?ms)" + ".*".join(re.escape(part) for part in pattern.split("*")) + r"\\Z")
