@@ -96,7 +96,7 @@ def recovery_codes_guard() -> Any:
     GET /mf-recovery-codes?show_codes and in its JSON answer to a GET."""
     if request.endpoint != "security.mf_recovery_codes" or request.method != "GET":
         return None
-    if wants_json() or _security._want_json(request):
+    if wants_json():
         return render_error(403)
     if "show_codes" in request.args:
         return redirect(url_for_security("mf_recovery_codes"))
