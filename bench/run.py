@@ -50,6 +50,7 @@ def prepare(backend: str, users: int, reuse: bool) -> str:
     OUT.mkdir(parents=True, exist_ok=True)
     marker = OUT / f"seeded-{backend}-{users}"
     if reuse and marker.exists():
+        upgrade(url)  # a seeded database follows the newest migrations
         return url
     if backend == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -64,6 +65,18 @@ def prepare(backend: str, users: int, reuse: bool) -> str:
     seeder.seed(url, users)
     marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     return url
+
+
+def upgrade(url: str) -> None:
+    from flask_migrate import upgrade as alembic_upgrade
+
+    from console import create_app
+    from console.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        alembic_upgrade(revision="heads")
+        db.engine.dispose()
 
 
 def free_port() -> int:
