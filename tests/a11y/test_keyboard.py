@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 
+from tests.a11y.test_axe import describe, violations
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "keyboard password 1"
-REAUTH_WITHIN = timedelta(seconds=20)
+REAUTH_WITHIN = timedelta(seconds=12)
 
 
 def oathtool(secret: str) -> str:
@@ -202,6 +204,7 @@ def test_operator_journeys_by_keyboard(page, live_server, keyboard_operator, mak
         "document.activeElement.getAttribute('aria-describedby')).textContent"
     )
     assert described.strip()
+    assert not violations(page), describe(violations(page))
     page.keyboard.type("Lost phone, identity checked by video call")
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page, "Enter")
@@ -262,3 +265,21 @@ def test_arrow_keys_on_the_language_switcher_wait_for_enter(page, live_server):
     chosen = page.input_value("#language-select")
     press_and_wait(page, "Enter")
     assert page.get_attribute("html", "lang") == chosen
+
+
+def test_a_failed_sign_in_puts_the_keyboard_on_the_error(page, live_server, keyboard_operator):
+    operator, _secret = keyboard_operator
+    page.goto(f"{live_server.url}/login")
+    tab_to(page, "input[name=email]")
+    page.keyboard.type(operator.email)
+    tab_to(page, "input[name=password]")
+    page.keyboard.type("not the password")
+    press_and_wait(page, "Enter")
+    assert "/login" in page.url
+    focused = page.evaluate("() => document.activeElement.outerHTML")
+    assert active(page, "[aria-invalid=true], .alert-danger[role=alert]"), focused
+    assert page.evaluate("() => document.activeElement.textContent.trim()") or active(
+        page, "[aria-describedby]"
+    ), focused
+    found = violations(page)
+    assert not found, describe(found)
