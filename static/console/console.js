@@ -156,6 +156,24 @@
     focusFirstError(document.getElementById("main"));
   });
 
+  // Where a swapped-away target stood (its previous sibling, else its parent), so that a
+  // "More" button replaced by the next rows leaves the keyboard on the first of them.
+  var place = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    place = target ? { before: target.previousElementSibling, parent: target.parentElement } : null;
+  });
+
+  function placeAfterSwap() {
+    if (!place) {
+      return null;
+    }
+    if (place.before && place.before.isConnected) {
+      return place.before.nextElementSibling;
+    }
+    return place.parent && place.parent.isConnected ? place.parent.firstElementChild : null;
+  }
+
   // The element that issued an htmx request is often replaced by the answer (a row, a
   // form), so new statuses are looked for in the whole document, not inside it.
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -171,8 +189,18 @@
     }
     // Keep the keyboard's place when the focused control was swapped away.
     var active = document.activeElement;
-    if ((!active || active === document.body || !active.isConnected) && target && target.isConnected) {
-      var landing = fresh && fresh.isConnected ? fresh : target;
+    if (!active || active === document.body || !active.isConnected) {
+      var landing = fresh && fresh.isConnected ? fresh : null;
+      landing = landing || (target && target.isConnected ? target : placeAfterSwap());
+      if (!landing) {
+        return;
+      }
+      // A swapped-in form (e.g. renaming a key) starts at its first field.
+      var field = landing === fresh ? null : landing.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) {
+        field.focus();
+        return;
+      }
       if (!landing.hasAttribute("tabindex") && !landing.matches("a[href], button, input, select, textarea")) {
         landing.setAttribute("tabindex", "-1");
       }

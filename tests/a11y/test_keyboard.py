@@ -67,6 +67,10 @@ def sign_in(page: Any, base: str, email: str, secret: str) -> None:
     tab_to(page, "input[name=password]")
     page.keyboard.type(PASSWORD)
     press_and_wait(page, "Enter")
+    if "/tf-select" in page.url:  # a security key too: choose the authenticator app
+        tab_to(page, "input[type=radio][value=authenticator]")
+        page.keyboard.press("Space")
+        press_and_wait(page, "Enter")
     assert "/tf-validate" in page.url, page.url
     if not active(page, "input[name=code]"):
         tab_to(page, "input[name=code]")
@@ -283,3 +287,62 @@ def test_a_failed_sign_in_puts_the_keyboard_on_the_error(page, live_server, keyb
     ), focused
     found = violations(page)
     assert not found, describe(found)
+
+
+@pytest.mark.settings(CONSOLE_PAGE_SIZE=2)
+def test_htmx_swaps_keep_the_keyboard_in_place_and_are_announced(
+    page, live_server, keyboard_operator
+):
+    import os
+
+    from flask_security import naive_utcnow
+
+    from console.extensions import db
+    from console.models import WebAuthn
+
+    operator, secret = keyboard_operator
+    key = WebAuthn(
+        user_id=operator.id,
+        credential_id=os.urandom(32),
+        public_key=os.urandom(77),
+        sign_count=0,
+        transports=["usb"],
+        backup_state=False,
+        device_type="single_device",
+        name="Blue key",
+        usage="secondary",
+        lastuse_datetime=naive_utcnow(),
+    )
+    db.session.add(key)
+    db.session.commit()
+    sign_in(page, live_server.url, operator.email, secret)
+
+    # Rename a passkey in place: the swapped-in form starts at its field, the new row is read.
+    tab_to(page, "a[data-nav='mfa.passkeys']")
+    press_and_wait(page, "Enter")
+    tab_to(page, f"#passkey-{key.id} a[hx-get]")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.matches('input[name=name]')")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Work key")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelector('#passkey-{key.id} th')?.textContent.includes('Work key')"
+    )
+    page.wait_for_function("() => document.getElementById('live-region').textContent !== ''")
+    assert live_region(page) == page.get_attribute(f"#passkey-{key.id}", "data-announce")
+    assert not active(page, "body")
+
+    # "Older events" replaced by the next rows: the keyboard lands on the first of them.
+    go(page, "g a")
+    before = page.locator("#audit-rows tr[data-event]").count()
+    tab_to(page, "#audit-more a")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#audit-rows tr[data-event]').length > {before}"
+    )
+    page.wait_for_function(
+        "() => document.activeElement.matches('#audit-rows tr[data-event]')", timeout=3000
+    )
+    first_new = page.locator("#audit-rows tr[data-event]").nth(before)
+    assert first_new.evaluate("row => row === document.activeElement")
