@@ -14,6 +14,7 @@ that depend on colour: the structure of a page does not change with its theme.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ MAX_VISITS = 150  # a bound on one crawl, whatever the pages link to
 EXPECTED_TYPES = {
     "/login",
     "/tf-validate",
+    "/tf-select",
     "/tf-rescue",
     "/mf-recovery",
     "/mfa/break-glass",
@@ -185,12 +187,15 @@ class Crawl:
 
 
 def seed_pages(make_user) -> None:
-    """Demo data from every feature, a mail in the outbox, a TOTP user and a require-MFA one."""
+    """Demo data from every feature, a mail in the outbox, users at each second step (an
+    authenticator app; a choice between app and security key) and a require-MFA member."""
     from flask_mailman import EmailMessage
+    from flask_security import naive_utcnow
     from flask_security.proxies import _security
 
     from console.demo import seed
     from console.extensions import db
+    from console.models import WebAuthn
 
     seed(12)
     EmailMessage("Welcome", "Hello from the console.", to=["ada.lovelace@example.com"]).send()
@@ -199,6 +204,26 @@ def seed_pages(make_user) -> None:
         password="totp pages password",
         tf_primary_method="authenticator",
         tf_totp_secret=_security._totp_factory.generate_totp_secret(),
+    )
+    chooser = make_user(
+        "select-pages@example.com",
+        password="select pages password",
+        tf_primary_method="authenticator",
+        tf_totp_secret=_security._totp_factory.generate_totp_secret(),
+    )
+    db.session.add(
+        WebAuthn(
+            user_id=chooser.id,
+            credential_id=os.urandom(32),
+            public_key=os.urandom(77),
+            sign_count=0,
+            transports=["usb"],
+            backup_state=False,
+            device_type="single_device",
+            name="Second-step key",
+            usage="secondary",
+            lastuse_datetime=naive_utcnow(),
+        )
     )
     guarded = make_user("guarded-pages@example.com", "guarded pages password", roles=["Guarded"])
     guarded.roles[0].require_mfa = True
@@ -213,10 +238,14 @@ def test_every_page_passes_axe_in_both_themes(browser, live_server, operator, ma
     page = context.new_page()
     try:
         crawl.walk(page, [base + p for p in ANONYMOUS_PAGES])
-        # Pages that exist only in the middle of a sign-in: the second step after a password,
-        # and the enrolment a require-MFA role imposes; each one's links are followed too.
+        # Pages that exist only in the middle of a sign-in: the second step after a password
+        # (with one factor, or a choice of two), and the enrolment a require-MFA role imposes;
+        # each one's links are followed too.
         sign_in(page, base, "totp-pages@example.com", "totp pages password")
         crawl.walk(page, [page.url, *(base + p for p in SECOND_STEP_PAGES)])
+        context.clear_cookies()
+        sign_in(page, base, "select-pages@example.com", "select pages password")
+        crawl.walk(page, [page.url])
         context.clear_cookies()
         sign_in(page, base, "guarded-pages@example.com", "guarded pages password")
         crawl.walk(page, [page.url])
