@@ -346,3 +346,37 @@ def test_htmx_swaps_keep_the_keyboard_in_place_and_are_announced(
     )
     first_new = page.locator("#audit-rows tr[data-event]").nth(before)
     assert first_new.evaluate("row => row === document.activeElement")
+
+
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  if (el === document.body) return {end: true};
+  // Focus inside a control's own browser-drawn parts (a date field's calendar button) is
+  // ringed by the browser and leaves the control itself unmatched by :focus.
+  if (!el.matches(':focus')) return {ring: true, what: 'inner part of ' + el.id};
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1;
+  const shadow = style.boxShadow && style.boxShadow !== 'none';
+  return {ring: outline || shadow, what: el.outerHTML.slice(0, 120)};
+}"""
+
+
+@pytest.mark.parametrize("path", ["/admin/users/", "/account/"])
+def test_every_tab_stop_shows_where_the_focus_is(page, live_server, operator, path):
+    page.emulate_media(reduced_motion="reduce")  # the ring is read at once, not mid-transition
+    page.goto(f"{live_server.url}/login")
+    tab_to(page, "input[name=email]")
+    page.keyboard.type(operator.email)
+    tab_to(page, "input[name=password]")
+    page.keyboard.type("operator password 1")
+    press_and_wait(page, "Enter")
+    page.goto(live_server.url + path)
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUS_RING)
+        if stop.get("end"):
+            break
+        assert stop["ring"], f"no visible focus on {stop['what']}"
+        seen.add(stop["what"])
+    assert len(seen) > 10
