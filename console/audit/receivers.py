@@ -318,6 +318,8 @@ def record_unmatched_sign_in(response: Response) -> Response:
         return response
     identities, secret = form
     identity = next((v for v in map(_form_value, identities) if v), "")
+    # PostgreSQL refuses NUL in text: such input cannot name an account anyway.
+    identity = identity.replace("\x00", "")[:320]
     if not identity or not _form_value(secret):
         return response
     from flask_security.proxies import _datastore
