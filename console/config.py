@@ -110,10 +110,19 @@ def security_defaults(secret: str, site_name: str) -> dict[str, Any]:
         "SECURITY_POST_REGISTER_VIEW": "security.login",
         "SECURITY_EMAIL_SENDER": "Security Console <no-reply@localhost>",
         "SECURITY_LOGOUT_METHODS": ["POST"],
+        # Flask-Security's catalogues first, then the console's supplements for the
+        # messages some of them leave untranslated.
+        "SECURITY_I18N_DIRNAME": ["builtin", str(_translations_dir())],
         # Validate the address's form only: a DNS lookup would make sign-up depend on
         # the network and reveal nothing useful.
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
     }
+
+
+def _translations_dir() -> Path:
+    from . import resource_dir
+
+    return resource_dir("translations")
 
 
 def check_production(config: dict[str, Any]) -> None:

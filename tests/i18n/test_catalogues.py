@@ -75,7 +75,11 @@ def test_every_extracted_string_is_translated(language, extracted):
 def test_compiled_catalogue_matches_its_source(language):
     mo_path = ROOT / "translations" / language / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), f"run `make translations` to compile {language}"
+    def plain(value):
+        # read_mo gives plural forms as lists, read_po as tuples.
+        return tuple(value) if isinstance(value, list | tuple) else value
+
     with open(mo_path, "rb") as f:
-        compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    source = {m.id: m.string for m in catalogue(language) if m.id and not m.fuzzy}
+        compiled = {plain(m.id): plain(m.string) for m in read_mo(f) if m.id}
+    source = {plain(m.id): plain(m.string) for m in catalogue(language) if m.id and not m.fuzzy}
     assert compiled == source, f"{mo_path} is stale: run `make translations`"
