@@ -37,6 +37,9 @@ class Role(db.Model, fsqla.FsRoleMixin):
     __tablename__ = "role"
 
     require_mfa = Column(Boolean, nullable=False, default=False, server_default="0")
+    # Kept by database triggers on roles_users (migration 8c2f4d61a9b3), whatever writes the
+    # memberships: role pages read it instead of counting up to a million member rows.
+    member_count = Column(Integer, nullable=False, default=0, server_default="0")
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +79,17 @@ Index("ix_user_username_lower", func.lower(User.username), unique=True)
 Index("ix_user_name_lower", func.lower(User.name))
 Index("ix_user_create_datetime", User.create_datetime)
 Index("ix_user_current_login_at", User.current_login_at)
+# The list's rare-state filters: unconfirmed (confirmed_at IS NULL) and locked accounts.
+Index("ix_user_confirmed_at", User.confirmed_at)
+Index("ix_user_locked_until", User.locked_until)
+# The list's nullable orders (NULLS FIRST ascending, then id). SQLite sorts NULLs first in
+# any index and refuses the words: there the migration makes the last-sign-in one plain.
+Index(
+    "ix_user_name_lower_id", func.lower(User.name).asc().nulls_first(), User.id
+).ddl_if(dialect="postgresql")
+Index(
+    "ix_user_current_login_at_id", User.current_login_at.asc().nulls_first(), User.id
+).ddl_if(dialect="postgresql")
 
 
 class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
@@ -84,6 +98,10 @@ class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):
     __tablename__ = "webauthn"
 
     aaguid = Column(String(36), nullable=True)
+
+
+# A user's passkeys (their list, the MFA filter and figures) without scanning every key.
+Index("ix_webauthn_user_id", WebAuthn.user_id)
 
 
 class FsRefreshTracker(db.Model, fsqla.FsRefreshTrackerMixin):

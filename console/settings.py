@@ -47,8 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_AUDIT_RETENTION": timedelta(days=365),
     # Dashboard
     "CONSOLE_DORMANT_DAYS": 90,
-    # How long a worker reuses its user counts (one pass over the user table).
-    "CONSOLE_DASHBOARD_CACHE_TTL": timedelta(seconds=60),
+    # Age at which the dashboard's snapshot of figures is recomputed after a view.
+    "CONSOLE_DASHBOARD_REFRESH": timedelta(minutes=5),
     # MFA: operators re-authenticate within this window; break-glass codes live this long
     "CONSOLE_MFA_REAUTH_WITHIN": timedelta(minutes=5),
     "CONSOLE_MFA_BREAKGLASS_TTL": timedelta(minutes=30),

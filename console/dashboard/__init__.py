@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:
-    """The dashboard page, first in the operators' navigation so that home opens it."""
-    from . import views
+    """The dashboard page (first in the operators' navigation so that home opens it), its
+    snapshot table and the `flask console dashboard` commands."""
+    from ..cli import console_cli
+    from . import models, views  # noqa: F401 - the snapshot table
+    from .cli import dashboard_cli
 
     app.register_blueprint(views.bp, url_prefix=state.url_prefix or None)
+    console_cli.add_command(dashboard_cli)
     register(app, NavItem("admin", "dashboard.index", _l("Dashboard"), "users:read", order=0))

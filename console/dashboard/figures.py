@@ -1,13 +1,12 @@
-"""The dashboard's figures: indexed counts, daily counters and a short-lived cache."""
+"""The dashboard's figures: batched counts for the snapshot, daily counters, recent events."""
 
 from __future__ import annotations
 
-import time as clock
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_security import naive_utcnow
 from sqlalchemy import and_, case, exists, func, or_, select
 
@@ -17,7 +16,8 @@ from ..extensions import db
 from ..models import Role, User, WebAuthn, roles_users
 from ..settings import setting
 
-CACHE_KEY = "console_dashboard_cache"
+# Users (and sessions) per statement while computing the snapshot.
+BATCH = 50_000
 SIGN_IN = "user.login"
 SIGN_IN_FAILED = "user.login_failed"
 
@@ -38,7 +38,7 @@ class RoleCoverage:
 
 @dataclass
 class UserFigures:
-    """Counts over the user table (cached for CONSOLE_DASHBOARD_CACHE_TTL)."""
+    """Counts over the user table, as of `computed_at`."""
 
     total: int
     active: int
@@ -69,56 +69,69 @@ def has_mfa() -> Any:
     return or_(User.tf_primary_method.is_not(None), exists().where(WebAuthn.user_id == User.id))
 
 
-def _user_figures(now: datetime) -> UserFigures:
+def _ranges(column: Any, batch: int) -> Iterator[tuple[int, int]]:
+    """[low, high) id ranges of `batch` ids covering the table of `column` (its primary key)."""
+    bounds = db.session.execute(select(func.min(column), func.max(column))).one()
+    if bounds[0] is None:
+        return
+    low = int(bounds[0])
+    while low <= int(bounds[1]):
+        yield low, low + batch
+        low += batch
+
+
+def compute_user_figures(
+    now: datetime, batch: int = BATCH, progress: Callable[[int], None] | None = None
+) -> UserFigures:
+    """Every per-user and per-role figure, in id ranges of `batch` users (short statements)."""
     dormant_before = (now - timedelta(days=int(setting("DORMANT_DAYS")))).date()
     cutoff = datetime.combine(dormant_before, datetime.min.time())
     locked = and_(User.locked_until.is_not(None), User.locked_until > now)
-    # One pass over the user table for every per-user figure.
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count(case((User.active.is_(True), 1))),
-            func.count(case((locked, 1))),
-            func.count(case((User.confirmed_at.is_(None), 1))),
-            func.count(case((has_mfa(), 1))),
-            func.count(case((and_(User.active.is_(True), User.current_login_at < cutoff), 1))),
-        ).select_from(User)
-    ).one()
-    per_role = db.session.execute(
-        select(
-            Role.id,
-            Role.name,
-            func.count(roles_users.c.user_id),
-            func.count(case((has_mfa(), 1))),
+    totals = [0] * 6
+    members: dict[int, list[int]] = {}
+    for low, high in _ranges(User.id, batch):
+        row = db.session.execute(
+            select(
+                func.count(),
+                func.count(case((User.active.is_(True), 1))),
+                func.count(case((locked, 1))),
+                func.count(case((User.confirmed_at.is_(None), 1))),
+                func.count(case((has_mfa(), 1))),
+                func.count(case((and_(User.active.is_(True), User.current_login_at < cutoff), 1))),
+            ).where(User.id >= low, User.id < high)
+        ).one()
+        totals = [a + int(b or 0) for a, b in zip(totals, row, strict=True)]
+        per_role = db.session.execute(
+            select(roles_users.c.role_id, func.count(), func.count(case((has_mfa(), 1))))
+            .select_from(roles_users)
+            .join(User, User.id == roles_users.c.user_id)
+            .where(roles_users.c.user_id >= low, roles_users.c.user_id < high)
+            .group_by(roles_users.c.role_id)
         )
-        .select_from(Role)
-        .outerjoin(roles_users, roles_users.c.role_id == Role.id)
-        .outerjoin(User, User.id == roles_users.c.user_id)
-        .group_by(Role.id, Role.name)
-        .order_by(Role.name)
-    ).all()
+        for role_id, count, with_mfa in per_role:
+            seen = members.setdefault(role_id, [0, 0])
+            seen[0] += int(count)
+            seen[1] += int(with_mfa)
+        if progress:
+            progress(int(row[0]))
+    roles = db.session.execute(select(Role.id, Role.name).order_by(Role.name)).all()
     return UserFigures(
-        total=row[0],
-        active=row[1],
-        locked=row[2],
-        unconfirmed=row[3],
-        with_mfa=row[4],
-        dormant=row[5],
+        total=totals[0],
+        active=totals[1],
+        locked=totals[2],
+        unconfirmed=totals[3],
+        with_mfa=totals[4],
+        dormant=totals[5],
         dormant_before=dormant_before,
-        roles=[RoleCoverage(r[0], r[1], r[2], r[3]) for r in per_role],
+        roles=[RoleCoverage(r.id, r.name, *members.get(r.id, [0, 0])) for r in roles],
         computed_at=now,
     )
 
 
-def user_figures(fresh: bool = False) -> UserFigures:
-    """The user counts, recomputed at most once per cache period per worker."""
-    ttl = setting("DASHBOARD_CACHE_TTL").total_seconds()
-    cached = current_app.extensions.get(CACHE_KEY)
-    if not fresh and cached and cached[0] > clock.monotonic():
-        return cached[1]
-    figures = _user_figures(naive_utcnow())
-    current_app.extensions[CACHE_KEY] = (clock.monotonic() + ttl, figures)
-    return figures
+def user_count() -> int:
+    """An upper bound of the user count from the primary key (for progress bars)."""
+    bounds = db.session.execute(select(func.min(User.id), func.max(User.id))).one()
+    return 0 if bounds[0] is None else int(bounds[1]) - int(bounds[0]) + 1
 
 
 def daily(days: int = 30, today: date | None = None) -> list[Day]:
@@ -139,8 +152,8 @@ def daily(days: int = 30, today: date | None = None) -> list[Day]:
     ]
 
 
-def live_sessions() -> int | None:
-    """Live sessions from the session registry, or None where that feature is absent."""
+def count_live_sessions(now: datetime, batch: int = BATCH) -> int | None:
+    """Live sessions from the session registry (in id ranges), or None where it is absent."""
     try:
         from ..sessions import store
         from ..sessions.models import SessionRecord
@@ -148,9 +161,16 @@ def live_sessions() -> int | None:
         return None
     if not hasattr(store, "live_clause"):
         return None
-    now = naive_utcnow()
     clause = store.live_clause(now, setting("SESSION_IDLE_TIMEOUT"))
-    return int(db.session.scalar(select(func.count(SessionRecord.id)).where(clause)) or 0)
+    total = 0
+    for low, high in _ranges(SessionRecord.id, batch):
+        total += int(
+            db.session.scalar(
+                select(func.count()).where(clause, SessionRecord.id >= low, SessionRecord.id < high)
+            )
+            or 0
+        )
+    return total
 
 
 def recent_events(limit: int = 10) -> list[Any]:

@@ -1,15 +1,16 @@
-"""The operators' home page: account figures, sign-in charts, sessions and recent events."""
+"""The operators' home page: a snapshot of account figures, sign-in charts and recent events."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_security import naive_utcnow
 from werkzeug.routing import BuildError
 
 from ..core.permissions import permission_required
-from . import charts, figures
+from . import charts, figures, snapshot
 
 bp = Blueprint("dashboard", __name__)
 
@@ -27,8 +28,8 @@ def _dormant_link(users: figures.UserFigures) -> str | None:
 @bp.get("/admin/dashboard/")
 @permission_required("users:read")
 def index() -> Any:
-    """Figures for the whole console on one page."""
-    users = figures.user_figures()
+    """Figures for the whole console on one page, from the stored snapshot."""
+    current = snapshot.load()
     days = figures.daily(30)
     chart = charts.daily_chart(
         days,
@@ -37,21 +38,42 @@ def index() -> Any:
             ("failures", "chart-failures", _("failed sign-ins")),
         ],
     )
-    coverage = charts.meters(
-        [(_("All users"), users.mfa_percent, f"{users.with_mfa} / {users.total}")]
-        + [(r.name, r.percent, f"{r.with_mfa} / {r.members}") for r in users.roles]
+    users = current.users if current else None
+    coverage = (
+        charts.meters(
+            [(_("All users"), users.mfa_percent, f"{users.with_mfa} / {users.total}")]
+            + [(r.name, r.percent, f"{r.with_mfa} / {r.members}") for r in users.roles]
+        )
+        if users
+        else []
     )
-    return render_template(
-        "dashboard/index.html",
-        users=users,
-        days=days,
-        chart=chart,
-        coverage=coverage,
-        totals={
-            "sign_ins": sum(d.sign_ins for d in days),
-            "failures": sum(d.failures for d in days),
-        },
-        live_sessions=figures.live_sessions(),
-        recent=figures.recent_events(10),
-        dormant_link=_dormant_link(users),
+    response = make_response(
+        render_template(
+            "dashboard/index.html",
+            users=users,
+            snapshot=current,
+            days=days,
+            chart=chart,
+            coverage=coverage,
+            totals={
+                "sign_ins": sum(d.sign_ins for d in days),
+                "failures": sum(d.failures for d in days),
+            },
+            live_sessions=current.live_sessions if current else None,
+            recent=figures.recent_events(10),
+            dormant_link=_dormant_link(users) if users else None,
+        )
     )
+    if current is None or current.stale(naive_utcnow()):
+        snapshot.refresh_after(response)
+    return response
+
+
+@bp.post("/admin/dashboard/refresh")
+@permission_required("users:read")
+def refresh() -> Any:
+    """Recompute the figures after this response (one worker at a time), then come back."""
+    flash(_("The figures are being recomputed; reload the dashboard in a moment."), "info")
+    response = redirect(url_for("dashboard.index"))
+    snapshot.refresh_after(response, force=True)
+    return response

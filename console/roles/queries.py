@@ -1,11 +1,11 @@
-"""Read-side queries for roles: member counts and member pages, all on the role_id index."""
+"""Read-side queries for roles: member counters and member pages on the role_id index."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..core.permissions import PERMISSIONS
 from ..extensions import db
@@ -23,15 +23,11 @@ class Member:
 
 
 def member_counts(role_ids: Iterable[int]) -> dict[int, int]:
-    """Members per role for a page of roles, in one grouped query over roles_users."""
+    """Members per role for a page of roles, from the counters the database keeps."""
     ids = list(role_ids)
     if not ids:
         return {}
-    stmt = (
-        select(roles_users.c.role_id, func.count())
-        .where(roles_users.c.role_id.in_(ids))
-        .group_by(roles_users.c.role_id)
-    )
+    stmt = select(Role.id, Role.member_count).where(Role.id.in_(ids))
     counts = {role_id: int(count) for role_id, count in db.session.execute(stmt)}
     return {role_id: counts.get(role_id, 0) for role_id in ids}
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_security import naive_utcnow
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import User
+from ..users.query import prefix_range
 from .models import SessionRecord
 
 # Why a session stopped; stored in end_reason and sent with the audit event.
@@ -208,9 +209,9 @@ def live_page(
         .order_by(SessionRecord.last_seen_at.desc(), SessionRecord.id.desc())
         .limit(limit)
     )
-    if filters.email:
-        pattern = _escape_like(filters.email.strip().lower()) + "%"
-        stmt = stmt.where(func.lower(User.email).like(pattern, escape="\\"))
+    if filters.email.strip():
+        # A range on lower(email), which the case-insensitive email index serves.
+        stmt = stmt.where(prefix_range(User.email, filters.email.strip()))
     if filters.ip:
         ip_pattern = _escape_like(filters.ip.strip()) + "%"
         stmt = stmt.where(SessionRecord.ip.like(ip_pattern, escape="\\"))

@@ -230,14 +230,16 @@ def _sort_key(sort: str) -> Any:
 
 def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> Any:
     """Rows after (value, user_id) in the order: asc NULLS FIRST / desc NULLS LAST, then id."""
+    # `expr >= value` / `expr <= value` repeat what the OR implies, as a bound the index range
+    # starts at: without it a deep page walks the index from the first row.
     if not desc:
         if value is None:
             return or_(and_(expr.is_(None), User.id > user_id), expr.is_not(None))
-        return or_(expr > value, and_(expr == value, User.id > user_id))
+        return and_(expr >= value, or_(expr > value, and_(expr == value, User.id > user_id)))
     if value is None:
         return and_(expr.is_(None), User.id < user_id)
     later = or_(expr < value, and_(expr == value, User.id < user_id))
-    return or_(later, expr.is_(None)) if nullable else later
+    return or_(later, expr.is_(None)) if nullable else and_(expr <= value, later)
 
 
 def page_statement(params: ListParams) -> Select:
@@ -251,10 +253,12 @@ def page_statement(params: ListParams) -> Select:
         if value is not None and _raw_key(params.sort):
             value = literal(value, String)
         stmt = stmt.where(_after(expr, nullable, params.desc, value, user_id))
+    # NULLS placement is spelled out for nullable keys only: on a NOT NULL key it would stop
+    # PostgreSQL from reading the key's plain index in order.
     if params.desc:
-        order = [expr.desc().nulls_last(), User.id.desc()]
+        order = [expr.desc().nulls_last() if nullable else expr.desc(), User.id.desc()]
     else:
-        order = [expr.asc().nulls_first(), User.id.asc()]
+        order = [expr.asc().nulls_first() if nullable else expr.asc(), User.id.asc()]
     return stmt.order_by(*order).limit(params.page_size + 1)
 
 
