@@ -74,9 +74,9 @@ def _ranges(column: Any, batch: int) -> Iterator[tuple[int, int]]:
     bounds = db.session.execute(select(func.min(column), func.max(column))).one()
     if bounds[0] is None:
         return
-    low = int(bounds[0])
-    while low <= int(bounds[1]):
-        yield low, low + batch
+    low, top = int(bounds[0]), int(bounds[1])
+    while low <= top:
+        yield low, min(low + batch, top + 1)
         low += batch
 
 
@@ -112,8 +112,11 @@ def compute_user_figures(
             seen = members.setdefault(role_id, [0, 0])
             seen[0] += int(count)
             seen[1] += int(with_mfa)
+        # Each batch in its own short transaction: a long read would hold up every writer on
+        # SQLite (outside WAL mode) and keep PostgreSQL's oldest snapshot open.
+        db.session.commit()
         if progress:
-            progress(int(row[0]))
+            progress(high - low)
     roles = db.session.execute(select(Role.id, Role.name).order_by(Role.name)).all()
     return UserFigures(
         total=totals[0],
@@ -129,7 +132,7 @@ def compute_user_figures(
 
 
 def user_count() -> int:
-    """An upper bound of the user count from the primary key (for progress bars)."""
+    """The span of user ids, as compute_user_figures reports progress over it."""
     bounds = db.session.execute(select(func.min(User.id), func.max(User.id))).one()
     return 0 if bounds[0] is None else int(bounds[1]) - int(bounds[0]) + 1
 
@@ -170,6 +173,7 @@ def count_live_sessions(now: datetime, batch: int = BATCH) -> int | None:
             )
             or 0
         )
+        db.session.commit()
     return total
 
 

@@ -321,3 +321,19 @@ def test_next_page(
     with Capture(seeded_app) as captured:
         _get(seeded_app, operator_client, following)
     assert_no_full_scan(seeded_app, captured)
+
+
+def test_the_check_sees_a_full_scan(seeded_app: Flask) -> None:
+    """The plan reading itself: an unindexed filter, also under an alias, is reported."""
+    from console.extensions import db
+
+    with seeded_app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%(notes)s"
+    parameters: Any = ("x",) if sqlite else {"notes": "x"}
+    for statement in (
+        f'SELECT id FROM "user" WHERE notes = {mark}',
+        f'SELECT u.id FROM "user" AS u WHERE u.notes = {mark}',
+    ):
+        with pytest.raises(AssertionError, match="full scan of user"):
+            assert_no_full_scan(seeded_app, Captured([(statement, parameters)]))
