@@ -57,18 +57,18 @@ def seeded_app(
         }
     )
     request_started.connect(_fresh_g, app)
-    with pytest.MonkeyPatch.context() as patch, app.app_context():
-        patch.setattr(seed, "SESSIONS_PER_USER", 1)
-        patch.setattr(seed, "EVENTS_PER_USER", 2)
-        seed.seed_accounts(db.engine, USERS)
-        seed.seed_sessions(db.engine, USERS)
-        seed.seed_audit(db.engine, USERS)
-        seed.reset_sequences(db.engine)
-        _refresh_dashboard(app)
-        _live_sessions(db.engine)
-        seed.analyze(db.engine)
-        db.session.remove()
     try:
+        with pytest.MonkeyPatch.context() as patch, app.app_context():
+            patch.setattr(seed, "SESSIONS_PER_USER", 1)
+            patch.setattr(seed, "EVENTS_PER_USER", 2)
+            seed.seed_accounts(db.engine, USERS)
+            seed.seed_sessions(db.engine, USERS)
+            seed.seed_audit(db.engine, USERS)
+            seed.reset_sequences(db.engine)
+            _live_sessions(db.engine)
+            _refresh_dashboard()
+            seed.analyze(db.engine)
+            db.session.remove()
         yield app
     finally:
         with app.app_context():
@@ -93,7 +93,7 @@ def _live_sessions(engine: sa.Engine) -> None:
         )
 
 
-def _refresh_dashboard(app: Flask) -> None:
+def _refresh_dashboard() -> None:
     """The dashboard's snapshot as the periodic refresh leaves it."""
     from console.dashboard import snapshot
 
