@@ -63,19 +63,24 @@ def prepare(backend: str, users: int, reuse: bool) -> str:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
     seeder.seed(url, users)
+    upgrade(url)
     marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     return url
 
 
 def upgrade(url: str) -> None:
+    """Migrate to the newest schema and compute the dashboard's snapshot, as cron would."""
     from flask_migrate import upgrade as alembic_upgrade
 
     from console import create_app
+    from console.dashboard import snapshot
     from console.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         alembic_upgrade(revision="heads")
+        snapshot.refresh()
+        db.session.remove()
         db.engine.dispose()
 
 
