@@ -71,14 +71,22 @@ def prepare(backend: str, users: int, reuse: bool) -> str:
 def upgrade(url: str) -> None:
     """Migrate to the newest schema and compute the dashboard's snapshot, as cron would."""
     from flask_migrate import upgrade as alembic_upgrade
+    from flask_security import hash_password
 
     from console import create_app
     from console.dashboard import snapshot
     from console.extensions import db
+    from console.models import User
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": seeder.SECRET_KEY}
+    )
     with app.app_context():
         alembic_upgrade(revision="heads")
+        # The operator's password, hashed under the secret the server runs with.
+        operator = db.session.get(User, 1)
+        operator.password = hash_password(seeder.OPERATOR_PASSWORD)
+        db.session.commit()
         snapshot.refresh()
         db.session.remove()
         db.engine.dispose()
@@ -96,7 +104,7 @@ class Server:
     def __init__(self, url: str) -> None:
         self.port = free_port()
         self.base = f"http://localhost:{self.port}"
-        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "k" * 40)
+        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=seeder.SECRET_KEY)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -118,9 +126,9 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.base + "/healthz", timeout=2).ok:
+                if requests.get(self.base + "/healthz", timeout=10).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError("gunicorn did not start")

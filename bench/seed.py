@@ -52,6 +52,8 @@ LAST = [
 ]
 OPERATOR_PASSWORD = "bench operator password"  # noqa: S105 - a local benchmark account
 OPERATOR_EMAIL = "operator@bench.example"
+# The server must run with the secret the passwords were hashed under (it derives the salt).
+SECRET_KEY = "bench-secret-" + "k" * 40  # noqa: S105 - a local benchmark database
 SESSIONS_PER_USER = 2
 EVENTS_PER_USER = 10
 
@@ -448,7 +450,7 @@ def seed(url: str, users: int, parts: Sequence[str] = tuple(SEEDERS)) -> None:
     from console import create_app
     from console.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": SECRET_KEY})
     with app.app_context():
         upgrade(revision="heads")
         engine: sa.Engine = db.engine
