@@ -82,11 +82,78 @@ def table(results: dict, backend: str) -> str:
     return head + "\n".join(rows) + "\n\n" + "\n".join(extra) + "\n"
 
 
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def targets(results: dict, backend: str) -> str:
+    """The issue's targets, checked against this run's numbers."""
+    sizes = [n for n in SIZES if (backend, n) in results]
+    if len(sizes) < 2:
+        return ""
+    small, large = results[(backend, sizes[0])], results[(backend, sizes[-1])]
+    lines = []
+    slow = [
+        f"{name} ({large['pages'][name]['p50_ms'] / page['p50_ms']:.2f}x)"
+        for name, page in small["pages"].items()
+        if name in large["pages"] and large["pages"][name]["p50_ms"] > 1.5 * page["p50_ms"]
+    ]
+    lines.append(
+        f"- Every page's p50 at {sizes[-1]:,} within 1.5x of {sizes[0]:,}: {verdict(not slow)}"
+        + (f" - over: {', '.join(slow)}" if slow else "")
+    )
+    floor = large["pages"]["floor (unauthenticated)"]["p50_ms"]
+    api = large["pages"]["authenticated JSON"]["p50_ms"]
+    lines.append(
+        f"- Authenticated JSON p50 within 3x of the floor at {sizes[-1]:,}: "
+        f"{api} ms vs {floor} ms ({api / floor:.2f}x): {verdict(api <= 3 * floor)}"
+    )
+    budget = large["argon2_verify_ms"] + 20
+    lines.append(
+        f"- Sign-in POST p50 within argon2 verify + 20 ms at {sizes[-1]:,}: "
+        f"{large['signin_post_p50_ms']} ms vs {budget:.1f} ms: "
+        f"{verdict(large['signin_post_p50_ms'] <= budget)}"
+    )
+    full = large["pages"]["users: first page"]["bytes"]
+    fragment = large["pages"]["users: HTMX rows"]["bytes"]
+    lines.append(
+        f"- 50-row users page under 60 KB: {full / 1024:.1f} KB: {verdict(full < 60 * 1024)}; "
+        f"HTMX fragment under a third of it: {fragment / 1024:.1f} KB: "
+        f"{verdict(fragment * 3 < full)}"
+    )
+    varying = [
+        name
+        for name in small["pages"]
+        if len({results[(backend, n)]["pages"].get(name, {}).get("sql") for n in sizes}) > 1
+    ]
+    lines.append(
+        f"- Constant SQL statements per request whatever N: {verdict(not varying)}"
+        + (f" - varies: {', '.join(varying)}" if varying else "")
+    )
+    return "Targets:\n\n" + "\n".join(lines) + "\n"
+
+
+HEADER = """# Benchmark results
+
+Produced by `make bench` (bench/seed.py, bench/run.py, bench/report.py). Each database is
+seeded with N users (1% operators, four roles, every user a member, half with an
+authenticator app, a quarter with a security key, two live sessions each and ten
+hash-chained audit events each), migrated to the newest schema, its dashboard snapshot
+computed as cron would, then served by gunicorn with two sync workers on localhost. Every
+page is requested 5 times to warm up, then 30 times in sequence by one client signed in
+as an operator; the tables give p50 / p95 in milliseconds, the SQL statements the request
+ran (from an X-SQL-Count header the benchmark's WSGI module adds) and the response size.
+The machine is shared and noisy: compare the ratios within one table, not absolute times.
+
+"""
+
+
 def main() -> None:
     results = load()
-    sys.stdout.write("## Machine and versions\n\n" + machine() + "\n")
+    sys.stdout.write(HEADER + "## Machine and versions\n\n" + machine() + "\n")
     for backend in ("sqlite", "postgresql"):
         sys.stdout.write(f"## {backend}\n\n" + table(results, backend) + "\n")
+        sys.stdout.write(targets(results, backend) + "\n")
 
 
 if __name__ == "__main__":
