@@ -83,6 +83,16 @@ def live_region(page: Any) -> str:
     return page.inner_text("#live-region")
 
 
+def wait_for_announcement(page: Any) -> str:
+    """The live region's text once something was announced into it."""
+    try:
+        page.wait_for_function("() => document.getElementById('live-region').textContent !== ''")
+    except Exception as error:  # a timeout: say where the page stood
+        focused = page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+        raise AssertionError(f"nothing announced on {page.url}; focus on {focused}") from error
+    return live_region(page)
+
+
 @pytest.fixture
 def keyboard_operator(make_user: Any) -> tuple[Any, str]:
     """An administrator who signs in with a password and an authenticator app."""
@@ -152,7 +162,7 @@ def test_operator_journeys_by_keyboard(page, live_server, keyboard_operator, mak
     page.wait_for_function(
         "() => document.querySelectorAll('#user-rows tr[data-user-id]').length === 1"
     )
-    page.wait_for_function("() => document.getElementById('live-region').textContent !== ''")
+    wait_for_announcement(page)
     assert "1" in live_region(page)
     tab_to(page, f"#user-rows a[href$='/admin/users/{casey.id}/']")
     press_and_wait(page, "Enter")
@@ -178,7 +188,7 @@ def test_operator_journeys_by_keyboard(page, live_server, keyboard_operator, mak
     page.wait_for_function(
         "() => document.querySelectorAll('#my-sessions tr[data-session]').length === 1"
     )
-    page.wait_for_function("() => document.getElementById('live-region').textContent !== ''")
+    wait_for_announcement(page)
     assert live_region(page) == page.inner_text("#my-sessions [data-announce]")
     assert not active(page, "body"), "the focus was lost with the swapped table"
 
@@ -329,7 +339,7 @@ def test_htmx_swaps_keep_the_keyboard_in_place_and_are_announced(
     page.wait_for_function(
         f"() => document.querySelector('#passkey-{key.id} th')?.textContent.includes('Work key')"
     )
-    page.wait_for_function("() => document.getElementById('live-region').textContent !== ''")
+    wait_for_announcement(page)
     assert live_region(page) == page.get_attribute(f"#passkey-{key.id}", "data-announce")
     assert not active(page, "body")
 
