@@ -331,8 +331,15 @@ def test_htmx_swaps_keep_the_keyboard_in_place_and_are_announced(
     tab_to(page, "a[data-nav='mfa.passkeys']")
     press_and_wait(page, "Enter")
     tab_to(page, f"#passkey-{key.id} a[hx-get]")
+    # console.js puts the focus on the swapped-in field once htmx has wired its form (an
+    # autofocus would do it earlier, and a quick Enter would then post without htmx).
+    page.evaluate(
+        "() => { window.settled = false; document.addEventListener('htmx:afterSettle',"
+        " () => { window.settled = true; }, {once: true}); }"
+    )
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.activeElement.matches('input[name=name]')")
+    page.wait_for_function("() => window.settled")
+    assert active(page, "input[name=name]")
     page.keyboard.press("Control+A")
     page.keyboard.type("Work key")
     page.keyboard.press("Enter")
