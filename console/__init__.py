@@ -123,7 +123,6 @@ class SecurityConsole:
         # A Security object per app: it keeps per-app state, and tests build many apps.
         datastore = SQLAlchemyUserDatastore(extensions.db, User, Role, WebAuthn, FsRefreshTracker)
         from .lockout.forms import SECURITY_FORMS
-
         from .mfa.recovery.codes import ConsoleRecoveryCodesUtil
         from .mfa.totp.replay import ReplayProtectedTotp
 
@@ -183,8 +182,10 @@ def _enforce_sqlite_foreign_keys(app: Flask) -> None:
     """SQLite ignores ON DELETE CASCADE unless each connection turns foreign keys on."""
     import sqlalchemy as sa
 
+    from .extensions import db
+
     with app.app_context():
-        engine = extensions.db.engine
+        engine = db.engine
     if engine.dialect.name != "sqlite":
         return
 

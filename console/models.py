@@ -84,12 +84,12 @@ Index("ix_user_confirmed_at", User.confirmed_at)
 Index("ix_user_locked_until", User.locked_until)
 # The list's nullable orders (NULLS FIRST ascending, then id). SQLite sorts NULLs first in
 # any index and refuses the words: there the migration makes the last-sign-in one plain.
-Index(
-    "ix_user_name_lower_id", func.lower(User.name).asc().nulls_first(), User.id
-).ddl_if(dialect="postgresql")
-Index(
-    "ix_user_current_login_at_id", User.current_login_at.asc().nulls_first(), User.id
-).ddl_if(dialect="postgresql")
+Index("ix_user_name_lower_id", func.lower(User.name).asc().nulls_first(), User.id).ddl_if(
+    dialect="postgresql"
+)
+Index("ix_user_current_login_at_id", User.current_login_at.asc().nulls_first(), User.id).ddl_if(
+    dialect="postgresql"
+)
 
 
 class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):

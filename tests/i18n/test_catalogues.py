@@ -75,6 +75,7 @@ def test_every_extracted_string_is_translated(language, extracted):
 def test_compiled_catalogue_matches_its_source(language):
     mo_path = ROOT / "translations" / language / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), f"run `make translations` to compile {language}"
+
     def plain(value):
         # read_mo gives plural forms as lists, read_po as tuples.
         return tuple(value) if isinstance(value, list | tuple) else value
