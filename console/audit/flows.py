@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_security import naive_utcnow
 
+from ..core.spreadsheet import neutralize
 from ..extensions import db
 from ..settings import setting
 from . import chain, recorder
@@ -95,13 +96,6 @@ EXPORT_COLUMNS = (
     "prev_hash",
     "hash",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _row(event: Any) -> dict[str, Any]:

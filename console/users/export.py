@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from ..core.spreadsheet import neutralize
 from .query import ListParams, iterate_filtered
 
 HEADER = (
@@ -22,14 +23,6 @@ HEADER = (
     "created",
     "invited_at",
 )
-# A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value: Any) -> str:
-    """The cell as text; a leading formula character is defused with a single quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _stamp(value: Any) -> str:
