@@ -22,34 +22,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from console.audit.chain import HASHED
+from console.demo import FIRST, LAST
+
 BATCH = 20_000
 NOW = datetime(2026, 11, 1, 12, 0, 0)
-FIRST = [
-    "Ada",
-    "Alan",
-    "Grace",
-    "Linus",
-    "Margaret",
-    "Dennis",
-    "Barbara",
-    "Ken",
-    "Frances",
-    "Edsger",
-    "Radia",
-    "Hedy",
-]
-LAST = [
-    "Lovelace",
-    "Turing",
-    "Hopper",
-    "Torvalds",
-    "Hamilton",
-    "Ritchie",
-    "Liskov",
-    "Thompson",
-    "Allen",
-    "Perlman",
-]
 OPERATOR_PASSWORD = "bench operator password"  # noqa: S105 - a local benchmark account
 OPERATOR_EMAIL = "operator@bench.example"
 # The server must run with the secret the passwords were hashed under (it derives the salt).
@@ -400,21 +377,8 @@ def seed_audit(engine: sa.Engine, count: int) -> None:
         )
 
 
-AUDIT_COLUMNS = (
-    "id",
-    "created_at",
-    "actor_id",
-    "actor_email",
-    "subject_id",
-    "subject_email",
-    "action",
-    "ip",
-    "user_agent",
-    "request_id",
-    "details",
-    "prev_hash",
-    "hash",
-)
+# The hashed columns, in the chain's own order, between the id and the two hashes.
+AUDIT_COLUMNS = ("id", *HASHED, "prev_hash", "hash")
 
 
 SEEDERS: dict[str, Callable[[sa.Engine, int], None]] = {
