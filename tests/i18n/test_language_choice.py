@@ -44,4 +44,7 @@ def test_signed_in_choice_is_saved_on_the_account(client, make_user, app):
     assert db.session.get(type(user), user.id).locale == "ja"
     other_browser = app.test_client()
     login(other_browser, user.email, "polyglot password 1")
-    assert html_lang(other_browser.get("/change", headers={"Accept-Language": "de"})) == "ja"
+    page = other_browser.get("/change", headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert html_lang(page) == "ja"
+    assert "サインアウト" in page.get_data(as_text=True)  # "Sign out", from the catalogue
