@@ -241,7 +241,7 @@ def endpoints(base: str, users: int) -> dict[str, str | Callable[[requests.Sessi
         # Keyset pages have no page numbers: the last page is the first in reverse order.
         "users: last page": admin + "/users/?sort=created&dir=asc",
         "users: sorted by email": admin + "/users/?sort=email&dir=asc",
-        "users: prefix search": admin + "/users/?q=user00123",
+        "users: prefix search": admin + "/users/?q=user00001",
         "users: filter active": admin + "/users/?active=yes",
         "users: filter confirmed": admin + "/users/?confirmed=yes",
         "users: filter role": admin + "/users/?role=2",

@@ -110,6 +110,9 @@ def security_defaults(secret: str, site_name: str) -> dict[str, Any]:
         "SECURITY_POST_REGISTER_VIEW": "security.login",
         "SECURITY_EMAIL_SENDER": "Security Console <no-reply@localhost>",
         "SECURITY_LOGOUT_METHODS": ["POST"],
+        # Flask-Security's lookup joins every role membership; on SQLite that join is
+        # materialized whole before the user is found. Roles load by the user's id instead.
+        "SECURITY_JOIN_USER_ROLES": False,
         # Flask-Security's catalogues first, then the console's supplements for the
         # messages some of them leave untranslated.
         "SECURITY_I18N_DIRNAME": ["builtin", str(_translations_dir())],
