@@ -14,7 +14,6 @@ that depend on colour: the structure of a page does not change with its theme.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from tests.browser.test_security_pages import ANONYMOUS_PAGES, SIGNED_IN_PAGES, sign_in
+from tests.support.keys import add_stored_key
 
 pytestmark = pytest.mark.browser
 
@@ -190,12 +190,10 @@ def seed_pages(make_user) -> None:
     """Demo data from every feature, a mail in the outbox, users at each second step (an
     authenticator app; a choice between app and security key) and a require-MFA member."""
     from flask_mailman import EmailMessage
-    from flask_security import naive_utcnow
     from flask_security.proxies import _security
 
     from console.demo import seed
     from console.extensions import db
-    from console.models import WebAuthn
 
     seed(12)
     EmailMessage("Welcome", "Hello from the console.", to=["ada.lovelace@example.com"]).send()
@@ -211,20 +209,7 @@ def seed_pages(make_user) -> None:
         tf_primary_method="authenticator",
         tf_totp_secret=_security._totp_factory.generate_totp_secret(),
     )
-    db.session.add(
-        WebAuthn(
-            user_id=chooser.id,
-            credential_id=os.urandom(32),
-            public_key=os.urandom(77),
-            sign_count=0,
-            transports=["usb"],
-            backup_state=False,
-            device_type="single_device",
-            name="Second-step key",
-            usage="secondary",
-            lastuse_datetime=naive_utcnow(),
-        )
-    )
+    add_stored_key(chooser.id, "Second-step key")
     guarded = make_user("guarded-pages@example.com", "guarded pages password", roles=["Guarded"])
     guarded.roles[0].require_mfa = True
     db.session.commit()

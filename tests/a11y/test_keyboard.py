@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.a11y.test_axe import describe, violations
+from tests.support.keys import add_stored_key
 
 pytestmark = pytest.mark.browser
 
@@ -303,27 +304,11 @@ def test_a_failed_sign_in_puts_the_keyboard_on_the_error(page, live_server, keyb
 def test_htmx_swaps_keep_the_keyboard_in_place_and_are_announced(
     page, live_server, keyboard_operator
 ):
-    import os
-
-    from flask_security import naive_utcnow
 
     from console.extensions import db
-    from console.models import WebAuthn
 
     operator, secret = keyboard_operator
-    key = WebAuthn(
-        user_id=operator.id,
-        credential_id=os.urandom(32),
-        public_key=os.urandom(77),
-        sign_count=0,
-        transports=["usb"],
-        backup_state=False,
-        device_type="single_device",
-        name="Blue key",
-        usage="secondary",
-        lastuse_datetime=naive_utcnow(),
-    )
-    db.session.add(key)
+    key = add_stored_key(operator.id, "Blue key")
     db.session.commit()
     sign_in(page, live_server.url, operator.email, secret)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
 
 import pytest
 
@@ -17,6 +16,7 @@ from tests.account.helpers import (
     password_step,
     sign_out,
 )
+from tests.support.concurrency import simultaneous
 
 
 @pytest.fixture
@@ -147,33 +147,7 @@ def stale(app, member, codes):
 def test_two_concurrent_spends_exactly_one_succeeds(app, member, codes):
     from flask_security.proxies import _security
 
-    from console.extensions import db
-    from console.models import User
-
     util = _security.mf_recovery_codes_util
-    # Read in this thread: the threads must not touch the test's own session.
-    member_id = member.id
-    barrier = threading.Barrier(2)
-    results: list[bool] = []
-
-    def attempt() -> None:
-        with app.app_context():
-            user = db.session.get(User, member_id)
-            barrier.wait()
-            try:
-                ok = util.check_recovery_code(user, codes[2])
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                ok = False
-            finally:
-                db.session.remove()
-            results.append(ok)
-
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(results) == [False, True]
+    results = simultaneous(app, member.id, lambda user: util.check_recovery_code(user, codes[2]))
+    assert results == [False, True]
     assert len(_stored(member)) == 9

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.account.conftest import actions
@@ -16,6 +14,7 @@ from tests.account.helpers import (
     sign_out,
     start_totp_setup,
 )
+from tests.support.concurrency import simultaneous
 
 
 def _arabic_indic(code: str) -> str:
@@ -168,38 +167,16 @@ def test_two_concurrent_attempts_exactly_one_succeeds(app, member):
     from flask_security.proxies import _security
 
     from console.extensions import db
-    from console.models import User
 
     factory = _security.totp_factory
     secret = factory.generate_totp_secret()
     member.tf_totp_secret = secret
     db.session.commit()
     token = factory.generate_totp_password(secret)
-    # Read in this thread: the threads must not touch the test's own session.
-    member_id = member.id
-    barrier = threading.Barrier(2)
-    results: list[bool] = []
-
-    def attempt() -> None:
-        with app.app_context():
-            user = db.session.get(User, member_id)
-            barrier.wait()
-            try:
-                ok = factory.verify_totp(token, secret, user, window=120)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                ok = False
-            finally:
-                db.session.remove()
-            results.append(ok)
-
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(results) == [False, True]
+    results = simultaneous(
+        app, member.id, lambda user: factory.verify_totp(token, secret, user, window=120)
+    )
+    assert results == [False, True]
 
 
 def test_the_key_is_never_shown_after_setup(member_client):
