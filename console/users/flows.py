@@ -312,11 +312,11 @@ def require_password_change(actor: User | None, user: User) -> bool:
 
 def unlock(actor: User | None, user: User) -> bool:
     """Clear the lockout state so the user may try to sign in at once."""
-    if not (user.failed_login_count or user.lockout_count or user.locked_until):
+    from ..lockout import store as lockout_store
+
+    # The lockout feature's own clearing UPDATE, so both paths forget failures alike.
+    if not lockout_store.clear(user.id):
         return False
-    user.failed_login_count = 0
-    user.lockout_count = 0
-    user.locked_until = None
     user.edit_version += 1
     emit("admin.user.unlocked", actor=actor, subject=user)
     return True
