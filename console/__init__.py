@@ -66,7 +66,7 @@ class SecurityConsole:
     def init_app(self, app: Flask, url_prefix: str | None = None) -> None:
         """Configure Flask-Security and the console's features on `app`."""
         from . import extensions
-        from .core import errors, headers, i18n
+        from .core import errors, headers, i18n, origin, teardown
         from .models import FsRefreshTracker, Role, User, WebAuthn
 
         prefix = url_prefix if url_prefix is not None else app.config.get("CONSOLE_URL_PREFIX")
@@ -113,15 +113,22 @@ class SecurityConsole:
             app, extensions.db, directory=str(resource_dir("migrations")), render_as_batch=True
         )
         extensions.csrf.init_app(app)
+        # Before every feature's hooks, so a refused request reaches none of them.
+        origin.init_app(app, prefix)
         if app.config["CONSOLE_MAIL_OUTBOX"]:
             app.config.setdefault("MAIL_BACKEND", "console.mail.backend")
         app.config.setdefault("MAIL_DEFAULT_SENDER", app.config["SECURITY_EMAIL_SENDER"])
         extensions.mail.init_app(app)
         i18n.init_app(app)
-        from flask_security import Security, SQLAlchemyUserDatastore
+        from flask_security import Security
+
+        from . import datastore as datastore_module
 
         # A Security object per app: it keeps per-app state, and tests build many apps.
-        datastore = SQLAlchemyUserDatastore(extensions.db, User, Role, WebAuthn, FsRefreshTracker)
+        datastore = datastore_module.ConsoleUserDatastore(
+            extensions.db, User, Role, WebAuthn, FsRefreshTracker
+        )
+        datastore_module.init_app(app)
         from .lockout.forms import SECURITY_FORMS
         from .mfa.recovery.codes import ConsoleRecoveryCodesUtil
         from .mfa.totp.replay import ReplayProtectedTotp
@@ -136,6 +143,7 @@ class SecurityConsole:
         )
         headers.init_app(app, prefix)
         errors.init_app(app, prefix)
+        teardown.init_app(app)
         _init_admin(app, state)
 
         for name in FEATURES:

@@ -6,16 +6,17 @@ import uuid
 from collections.abc import Iterable
 
 from flask_security import hash_password, naive_utcnow
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from .core.emails import EmailInUseError, canonical_email
 from .core.permissions import ADMIN_ROLE, all_permissions
 from .extensions import db
 from .models import Role, User
 
 
 def find_user_by_email(email: str) -> User | None:
-    """Case-insensitive lookup, served by the lower(email) index."""
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    """The account `email` or a look-alike of it belongs to, by the canonical index."""
+    return db.session.scalar(select(User).where(User.email_canonical == canonical_email(email)))
 
 
 def ensure_role(name: str, permissions: Iterable[str], description: str = "") -> Role:
@@ -41,10 +42,15 @@ def create_account(
     active: bool = True,
     **fields: object,
 ) -> User:
-    """A new account; with no password the user must set one (invitation or reset)."""
+    """A new account; with no password the user must set one (invitation or reset).
+
+    Raises EmailInUseError when the address, or a look-alike of it, is already in use.
+    """
     from flask_security.proxies import _datastore, _security
 
     normalized = _security._mail_util.validate(email)
+    if find_user_by_email(normalized) is not None:
+        raise EmailInUseError(normalized)
     now = naive_utcnow()
     user = _datastore.create_user(
         email=normalized,
@@ -67,6 +73,10 @@ def create_operator(email: str, password: str) -> tuple[User, bool]:
         raise ValueError("The password must be at least 8 characters long.")
     role = ensure_role(ADMIN_ROLE, all_permissions(), "Full administration of the console")
     user = find_user_by_email(email)
+    if user is not None and user.email.casefold() != email.strip().casefold():
+        # A look-alike of another account's address: promoting that account (and setting
+        # its password) is not what was asked for.
+        raise EmailInUseError(email)
     created = user is None
     if user is None:
         user = create_account(email, password, roles=[role])

@@ -13,9 +13,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
     func,
 )
 
+from .core.emails import canonical_email
 from .extensions import db
 
 # set_db_info() would create Flask-Security's own roles_users table; ours replaces it.
@@ -54,6 +56,10 @@ class User(db.Model, fsqla.FsUserMixin):
     name = Column(String(255), nullable=True)
     locale = Column(String(16), nullable=True)
     timezone = Column(String(64), nullable=True)
+    # The address's canonical form (core.emails), set with the email by the hook below: its
+    # unique index makes look-alike addresses one account, and sign-in looks it up. Nullable
+    # only because SQLite cannot add NOT NULL without rebuilding the table (see migration).
+    email_canonical = Column(String(1024), nullable=True, unique=True, index=True)
     # Operator-written HTML, stored already sanitized by core.sanitize.
     notes = Column(Text, nullable=True)
     # Bumped by every operator edit; a form carries the version it was built from.
@@ -72,7 +78,16 @@ class User(db.Model, fsqla.FsUserMixin):
         return self.email
 
 
-# Case-insensitive sign-in looks up lower(email) and lower(username).
+@event.listens_for(User.email, "set")
+def _canonicalize_email(
+    target: User, value: str | None, oldvalue: object, initiator: object
+) -> None:
+    # On the attribute, not in a flow: every path that sets an address (Flask-Security's
+    # views, the operators' flows, the CLI, a test) fills the key the index checks.
+    target.email_canonical = canonical_email(value) if value is not None else None
+
+
+# Case-insensitive search and order by email, and sign-in by lower(username).
 Index("ix_user_email_lower", func.lower(User.email), unique=True)
 Index("ix_user_username_lower", func.lower(User.username), unique=True)
 # The operators' user list: prefix search on name, and its two date orders.

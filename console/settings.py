@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     # Cookie names with the __Host- prefix (Secure, Path=/, no Domain): None means on in
     # production when the cookies are host-wide (no SESSION_COOKIE_DOMAIN).
     "CONSOLE_COOKIE_HOST_PREFIX": None,
+    # Origins besides the console's own whose pages may post to it ("https://app.example"):
+    # a host serving the console's forms from another public origin lists it here.
+    "CONSOLE_TRUSTED_ORIGINS": [],
     # Audit
     "CONSOLE_AUDIT_RETENTION": timedelta(days=365),
     # Dashboard
@@ -61,7 +64,8 @@ DEFAULTS: dict[str, Any] = {
 def init_app(app: Flask) -> None:
     """Fill in every console default the application did not set."""
     for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+        # A list of its own per app: appending to one app's must not change the table.
+        app.config.setdefault(key, list(value) if isinstance(value, list) else value)
 
 
 def setting(name: str) -> Any:

@@ -23,6 +23,7 @@ from . import resource_dir
 from .core import i18n, nav
 from .core.errors import DATABASE_DOWN
 from .core.permissions import login_redirect
+from .core.redirects import next_url
 from .extensions import db
 
 if TYPE_CHECKING:
@@ -93,8 +94,7 @@ def set_language() -> Any:
     chosen = request.form.get("language", "")
     if chosen in current_app.config["CONSOLE_LANGUAGES"]:
         i18n.remember_language(chosen)
-    target = request.form.get("next") or url_for("console.home")
-    return redirect(i18n.safe_next(target))
+    return redirect(next_url(url_for("console.home")))
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:

@@ -17,6 +17,7 @@ from flask_security.utils import get_request_attr
 
 from ..core.htmx import hx_redirect, is_htmx
 from ..core.permissions import login_redirect
+from ..core.redirects import current_path, is_safe_url, safe_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,10 +49,12 @@ def reauthn_handler(within: timedelta, grace: timedelta) -> Any:
 
 def _page_path() -> str:
     """Where to come back to: the page htmx was on (same origin only), else this URL."""
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    if current.path and current.netloc in ("", request.host):
-        return current.path + (f"?{current.query}" if current.query else "")
-    return request.full_path.rstrip("?")
+    here = current_path()
+    page = request.headers.get("HX-Current-URL", "")
+    if not is_safe_url(page):
+        return here
+    parts = urlsplit(page)
+    return safe_url(parts.path + (f"?{parts.query}" if parts.query else ""), here)
 
 
 def signed_in(view: F) -> F:

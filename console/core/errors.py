@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -18,6 +19,14 @@ log = logging.getLogger(__name__)
 
 # The database is down, unreachable, restarting or out of pooled connections: a 503.
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeoutError)
+
+
+def is_database_down(error: BaseException) -> bool:
+    """True for a failure of the database or of the connection to it, not of the query."""
+    return isinstance(error, DATABASE_DOWN) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please try again.")),
@@ -46,9 +55,13 @@ def wants_json() -> bool:
     )
 
 
-def render_error(code: int, retry_after: str | None = None) -> Response:
-    """The error response for `code`, as JSON or as a page inside the console layout."""
+def render_error(code: int, retry_after: str | None = None, message: Any = None) -> Response:
+    """The error response for `code`, as JSON or as a page inside the console layout.
+
+    `message` replaces the code's generic text where the reason is worth telling.
+    """
     title, text = MESSAGES.get(code, MESSAGES[500])
+    text = message if message is not None else text
     if wants_json():
         response = jsonify({"error": {"code": code, "title": str(title), "message": str(text)}})
     else:
@@ -60,6 +73,30 @@ def render_error(code: int, retry_after: str | None = None) -> Response:
     if retry_after:
         response.headers["Retry-After"] = retry_after
     return response
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" not in value
+
+
+def wrong_json_field(body: dict[str, Any]) -> str | None:
+    """The first field of a JSON body a form cannot take, else None; booleans become text.
+
+    Flask-WTF and Flask-Security turn a JSON body into form data as it stands, and form
+    fields expect text there: a number, an object or null reaches validators such as
+    Length() as is and fails inside them. Text, lists of text (multiple choices) and
+    booleans (Flask-Security's "remember": true) are what HTML forms can send too; the
+    booleans are rewritten in the request's cached body as the text a checkbox sends.
+    """
+    for name, value in body.items():
+        if isinstance(value, bool):
+            body[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            if not all(_is_text(item) for item in value):
+                return name
+        elif not _is_text(value):
+            return name
+    return None
 
 
 def _forget_user() -> None:
@@ -121,6 +158,15 @@ def init_app(app: Flask, prefix: str) -> None:
             isinstance(value, str) and "\x00" in value for value in body.values()
         ):
             return render_error(400)
+        wrong = wrong_json_field(body)
+        if wrong is not None:
+            return render_error(
+                400,
+                message=_l(
+                    "The field “%(field)s” must be text (or a list of texts, or true or false).",
+                    field=wrong,
+                ),
+            )
         return None
 
     @app.errorhandler(HTTPException)
@@ -132,7 +178,7 @@ def init_app(app: Flask, prefix: str) -> None:
             return error
         # An error outside the view (an after_request hook) reaches here wrapped in a 500.
         original = getattr(error, "original_exception", None)
-        if isinstance(original, DATABASE_DOWN):
+        if original is not None and is_database_down(original):
             return database_down(original)
         if isinstance(original, DataError):
             return bad_data(original)
@@ -171,6 +217,8 @@ def init_app(app: Flask, prefix: str) -> None:
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return _http_error(error)  # type: ignore[return-value]
+        if is_database_down(error):
+            return _database_error(error)
         if not mine():
             handler = host.get(Exception)
             if handler is None:

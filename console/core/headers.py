@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
 from .paths import under_prefix
+from .redirects import REDIRECT_HEADERS, home, is_safe_header
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +39,6 @@ def content_security_policy(nonce: str) -> str:
             "frame-ancestors 'none'",
         ]
     )
-
-
-def is_safe_location(location: str, host: str) -> bool:
-    """True for a redirect target on this site: a path, or an http(s) URL naming this host.
-
-    Browsers forgive what urllib does not (backslashes as slashes, leading blanks and control
-    characters, `//host`), so any of those makes a target unsafe rather than parsed.
-    """
-    if not location or location != location.strip() or "\\" in location:
-        return False
-    if any(ord(char) < 32 or ord(char) == 127 for char in location):
-        return False
-    parts = urlsplit(location)
-    if location.startswith("//") or (parts.scheme and parts.scheme not in ("http", "https")):
-        return False
-    if parts.scheme or parts.netloc:
-        return bool(parts.scheme) and parts.netloc == host
-    return True
 
 
 def use_host_prefix(config: dict) -> bool:
@@ -97,14 +79,13 @@ def init_app(app: Flask, prefix: str) -> None:
         if not under_prefix(prefix):
             return response
         headers = response.headers
-        location = headers.get("Location")
-        if (
-            response.status_code in REDIRECT_CODES
-            and location is not None
-            and not is_safe_location(location, request.host)
-        ):
-            log.warning("redirect off the site refused: %r", location)
-            headers["Location"] = f"{prefix}/"
+        for name in REDIRECT_HEADERS:
+            value = headers.get(name)
+            if name == "Location" and response.status_code not in REDIRECT_CODES:
+                continue
+            if value is not None and not is_safe_header(name, value):
+                log.warning("redirect off the site refused: %s %r", name, value)
+                headers[name] = home()
         headers.setdefault("Content-Security-Policy", content_security_policy(_nonce()))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Response, make_response, render_template, request
 
+from .redirects import safe_url
+
 
 def is_htmx() -> bool:
     """A request made by htmx for a fragment (a boosted request wants the full page)."""
@@ -13,9 +15,12 @@ def is_htmx() -> bool:
 
 
 def hx_redirect(location: str) -> Response:
-    """Tell htmx to load `location` as a full page instead of swapping a fragment."""
+    """Tell htmx to load `location` as a full page instead of swapping a fragment.
+
+    A target off the site becomes the console's home: htmx follows HX-Redirect blindly.
+    """
     response = make_response("", 204)
-    response.headers["HX-Redirect"] = location
+    response.headers["HX-Redirect"] = safe_url(location)
     return response
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytz
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
@@ -51,21 +49,6 @@ def remember_language(code: str) -> None:
         current_user.locale = code
         db.session.commit()
     refresh()
-
-
-def safe_next(target: str) -> str:
-    """`target` when it is a path on this site, else the console's home."""
-    from flask import url_for
-
-    parts = urlsplit(target.strip())
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
-    ):
-        return url_for("console.home")
-    return target
 
 
 def select_timezone() -> str | None:

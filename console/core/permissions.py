@@ -6,11 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, redirect, request
+from flask import abort, redirect
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .htmx import hx_redirect, is_htmx
+from .redirects import current_path, safe_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,8 +48,7 @@ def login_redirect() -> Any:
     """Send an anonymous visitor to sign in, then back here (HX-Redirect for HTMX)."""
     from flask_security import url_for_security
 
-    # script_root keeps the mount prefix (DispatcherMiddleware, X-Forwarded-Prefix) in `next`.
-    target = url_for_security("login", next=request.script_root + request.full_path.rstrip("?"))
+    target = url_for_security("login", next=safe_url(current_path()))
     return hx_redirect(target) if is_htmx() else redirect(target)
 
 

@@ -20,8 +20,10 @@ from flask_login import current_user
 from flask_security import naive_utcnow
 from sqlalchemy import Text, and_, func, literal_column, or_, select
 
+from ..core import policy
 from ..core.htmx import render_page_or_fragment
 from ..core.permissions import permission_required
+from ..core.redirects import safe_url
 from ..extensions import db
 from ..models import User, WebAuthn
 from ..settings import setting
@@ -133,8 +135,18 @@ def index() -> Any:
         more=more,
         more_url=url_for("mfa_admin.index", before=more, **args) if more else None,
         states={user.id: flows.mfa_state(user) for user in rows} if not is_keys else {},
+        resettable=_resettable(rows, is_keys),
     )
     return response
+
+
+def _resettable(rows: list[Any], is_keys: bool) -> set[int]:
+    """Ids of the listed users the signed-in operator may reset (one query for the page)."""
+    me = _me()
+    if not me.has_permission("mfa:reset"):
+        return set()
+    ids = {row[1].id for row in rows} if is_keys else {user.id for user in rows}
+    return ids - {me.id} - policy.outranking_ids(me, ids)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -151,7 +163,21 @@ def _key_or_404(key_id: int) -> WebAuthn:
     return key
 
 
+def _refusal(user: User) -> Exception | None:
+    """Why the operator flows would refuse the signed-in operator acting on `user`, if so."""
+    try:
+        flows.assert_may_reset(_me(), user)
+    except (flows.MfaError, policy.PolicyError) as error:
+        return error
+    return None
+
+
 def _action_page(**context: Any) -> Any:
+    refused = _refusal(context["user"])
+    if refused is not None:
+        # Say why instead of offering a form that cannot succeed.
+        context["form"].reason.errors = [*context["form"].reason.errors, str(refused)]
+        context["blocked"] = True
     status = 400 if context["form"].errors else 200
     return render_template("mfa/admin/action.html", **context), status
 
@@ -161,8 +187,8 @@ def _back(user: User) -> str:
     from flask import current_app
 
     if "users.user_view" in current_app.view_functions:
-        return url_for("users.user_view", user_id=user.id)
-    return url_for("mfa_admin.index", user=user.email)
+        return safe_url(url_for("users.user_view", user_id=user.id))
+    return safe_url(url_for("mfa_admin.index", user=user.email))
 
 
 def _run(form: ReasonForm, action: Any) -> str | None:
@@ -171,7 +197,7 @@ def _run(form: ReasonForm, action: Any) -> str | None:
         return None
     try:
         action(form.reason.data)
-    except flows.MfaError as error:
+    except (flows.MfaError, policy.PolicyError) as error:
         form.reason.errors = [*form.reason.errors, str(error)]
         return None
     return "done"
@@ -310,10 +336,8 @@ def break_glass(user_id: int) -> Any:
 
 def user_section_context(user: User) -> dict[str, Any]:
     """Context of the MFA section on the operator's user detail page."""
-    from ..core.permissions import has_permission
-
     return {
         "mfa_user": user,
         "mfa": flows.mfa_state(user),
-        "can_reset": has_permission("mfa:reset") and current_user.id != user.id,
+        "can_reset": flows.may_reset(_me(), user),
     }

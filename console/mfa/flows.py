@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import naive_utcnow
 from sqlalchemy import select, update
 
-from ..core import signals
+from ..core import policy, signals
 from ..extensions import db
 from ..models import User, WebAuthn
 from ..settings import setting
@@ -252,9 +252,16 @@ def clean_reason(reason: str | None) -> str:
     return text
 
 
-def _assert_not_self(operator: User, user: User) -> None:
-    if operator.id == user.id:
+def assert_may_reset(operator: User, user: User) -> None:
+    """Never on oneself (the account pages do that), never on an account that outranks."""
+    if operator is not None and operator.id == user.id:
         raise MfaError(_("Change your own sign-in methods from your account pages."))
+    policy.require(operator, "mfa:reset", target=user)
+
+
+def may_reset(operator: User, user: User) -> bool:
+    """True when the operator actions below would accept `operator` acting on `user`."""
+    return policy.may(operator, "mfa:reset", target=user, allow_self=False)
 
 
 def _end_sessions(operator: User, user: User) -> None:
@@ -277,10 +284,10 @@ def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
     """An operator removes one of a user's keys."""
     from flask_security.proxies import _datastore
 
-    text = clean_reason(reason)
     user = db.session.get(User, key.user_id)
     assert user is not None
-    _assert_not_self(operator, user)
+    assert_may_reset(operator, user)
+    text = clean_reason(reason)
     name = key.name
     _datastore.delete_webauthn(key)
     signals.emit("mfa.webauthn.removed", actor=operator, subject=user, name=name, reason=text)
@@ -292,8 +299,8 @@ def reset_totp(operator: User, user: User, reason: str | None) -> None:
     """An operator resets the user's authenticator app (two-factor and unified sign-in)."""
     from flask_security.proxies import _datastore
 
+    assert_may_reset(operator, user)
     text = clean_reason(reason)
-    _assert_not_self(operator, user)
     if not mfa_state(user).totp:
         raise MfaError(_("This user has no authenticator app to reset."))
     if user.tf_primary_method == "authenticator":
@@ -311,8 +318,8 @@ def reset_all(operator: User, user: User, reason: str | None) -> None:
     """An operator removes every second factor: TOTP, email codes, keys, recovery codes."""
     from flask_security.proxies import _datastore
 
+    assert_may_reset(operator, user)
     text = clean_reason(reason)
-    _assert_not_self(operator, user)
     before = mfa_state(user)
     _datastore.tf_reset(user)
     _datastore.us_reset(user)
@@ -362,8 +369,8 @@ def _expire_break_glass(user: User) -> None:
 
 def issue_break_glass(operator: User, user: User, reason: str | None) -> tuple[str, Any]:
     """Issue one short-lived recovery code; returns (code, expiry). Older codes stop working."""
+    assert_may_reset(operator, user)
     text = clean_reason(reason)
-    _assert_not_self(operator, user)
     if not has_second_factor(user):
         raise MfaError(
             _("This user has no second factor, so a password sign-in needs no recovery code.")

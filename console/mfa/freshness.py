@@ -8,11 +8,12 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, redirect, request, session
+from flask import current_app, redirect, session
 from flask_security import url_for_security
 from flask_security.utils import do_flash, get_message
 
 from ..core.htmx import hx_redirect, is_htmx
+from ..core.redirects import current_path, safe_url
 from ..settings import setting
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +36,7 @@ def reauthenticate(next_url: str | None = None) -> Any:
     """Send the user to Flask-Security's /verify and back to `next_url` (HX-Redirect for htmx)."""
     message, category = get_message("REAUTHENTICATION_REQUIRED")
     do_flash(message, category)
-    target = url_for_security("verify", next=next_url or request.full_path.rstrip("?"))
+    target = url_for_security("verify", next=safe_url(next_url, current_path()))
     return hx_redirect(target) if is_htmx() else redirect(target)
 
 

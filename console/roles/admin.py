@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import find_user_by_email
+from ..core import policy
 from ..core.admin import PermissionMixin
 from ..core.htmx import is_htmx
 from ..core.permissions import PERMISSIONS, has_permission
@@ -177,6 +178,8 @@ class RoleAdmin(PermissionMixin, ModelView):
         context = {
             "model": role,
             "members": members,
+            # Members this operator may not change: no Remove button is offered for them.
+            "protected": policy.outranking_ids(_actor(), {member.id for member in members}),
             "next_after": next_after,
             "user_url": _user_page_url(),
         }

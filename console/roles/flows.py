@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
+from ..core import policy
 from ..core.permissions import all_permissions
 from ..core.signals import emit
 from ..extensions import db
 from ..models import Role, User, roles_users
 from . import guardrails
-from .guardrails import GuardrailError
 from .queries import ordered_permissions
 
 MESSAGES = {
@@ -37,7 +37,7 @@ class RoleError(Exception):
 
 
 # Errors a view shows to the operator as they are; nothing was written when one is raised.
-REFUSALS = (GuardrailError, RoleError)
+REFUSALS = (policy.PolicyError, RoleError)
 
 
 def _snapshot(role: Role) -> dict[str, Any]:
@@ -176,6 +176,7 @@ def _role_names(user: User) -> list[str]:
 
 def add_member(actor: Any, role: Role, user: User) -> None:
     """Give `role` to `user`; only an operator holding all its permissions may."""
+    policy.require(actor, "roles:write", target=user)
     guardrails.assert_can_grant(actor, [role])
     if role in user.roles:
         raise RoleError("already_member", user=user.email, role=role.name)
@@ -193,6 +194,8 @@ def add_member(actor: Any, role: Role, user: User) -> None:
 
 def remove_member(actor: Any, role: Role, user: User) -> None:
     """Take `role` from `user`, never from the last active full administrator."""
+    policy.require(actor, "roles:write", target=user)
+    # Taking a role away is checked like granting it.
     guardrails.assert_can_grant(actor, [role])
     if role not in user.roles:
         raise RoleError("not_member", user=user.email, role=role.name)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core.permissions import all_permissions
+from ..core.policy import PolicyError, permissions_of
 from ..extensions import db
 from ..models import Role, User, roles_users
 
@@ -30,21 +31,10 @@ MESSAGES = {
 }
 
 
-class GuardrailError(Exception):
+class GuardrailError(PolicyError):
     """An operator action that would break a guardrail; the message says which."""
 
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.params = params
-        super().__init__(str(MESSAGES[code] % params))
-
-
-def permissions_of(user: Any) -> set[str]:
-    """Every permission `user` holds through their roles."""
-    held: set[str] = set()
-    for role in user.roles:
-        held.update(role.get_permissions())
-    return held
+    messages = MESSAGES
 
 
 def is_full_role(role: Role) -> bool:

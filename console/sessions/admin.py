@@ -10,9 +10,11 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core import policy
 from ..core.admin import PermissionMixin
 from ..core.htmx import hx_redirect, is_htmx, render_page_or_fragment
 from ..core.permissions import has_permission
+from ..core.redirects import next_url
 from ..models import User
 from ..settings import setting
 from . import flows, labels, store
@@ -29,13 +31,6 @@ def _cursor(raw: str | None) -> tuple[datetime, int] | None:
         return datetime.fromisoformat(seen), int(record_id)
     except ValueError:
         return None
-
-
-def _safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 class SessionsAdmin(PermissionMixin, BaseView):
@@ -76,6 +71,9 @@ class SessionsAdmin(PermissionMixin, BaseView):
             ages=store.AGES,
             methods=labels.METHODS,
             can_revoke=has_permission("sessions:revoke"),
+            protected=policy.outranking_ids(
+                current_user._get_current_object(), {row.user_id for row in rows[:size]}
+            ),
             current_session=flows.current(),
         )
 
@@ -84,7 +82,7 @@ class SessionsAdmin(PermissionMixin, BaseView):
         """End the sessions named by `key` (one or many); a confirmation page comes first."""
         if not has_permission("sessions:revoke"):
             abort(403)
-        back = _safe_next(url_for(f"{ENDPOINT}.index"))
+        back = next_url(url_for(f"{ENDPOINT}.index"))
         keys = [k[:16] for k in request.form.getlist("key") if k][:500]
         records = flows.sessions_by_keys(keys)
         if not records:
@@ -92,8 +90,11 @@ class SessionsAdmin(PermissionMixin, BaseView):
             return hx_redirect(back) if is_htmx() else redirect(back)
         if request.form.get("confirmed") != "1":
             return render_template("sessions/confirm_end.html", records=records, back=back)
-        count = flows.end_sessions(records, actor=current_user._get_current_object())
-        flash(_("Ended %(count)d sessions.", count=count), "success")
+        count, refusals = flows.end_sessions(records, actor=current_user._get_current_object())
+        if count or not refusals:
+            flash(_("Ended %(count)d sessions.", count=count), "success")
+        for refusal in refusals:
+            flash(refusal, "error")
         return hx_redirect(back) if is_htmx() else redirect(back)
 
     @expose("/tokens/<family>/revoke", methods=["POST"])
@@ -104,9 +105,12 @@ class SessionsAdmin(PermissionMixin, BaseView):
         tracker = flows.find_family(family[:64])
         if tracker is None or not flows.refresh_tokens_enabled():
             abort(404)
-        back = _safe_next(url_for(f"{ENDPOINT}.index"))
-        if flows.revoke_family(tracker, actor=current_user._get_current_object()):
-            flash(_("The API token was revoked."), "success")
+        back = next_url(url_for(f"{ENDPOINT}.index"))
+        try:
+            if flows.revoke_family(tracker, actor=current_user._get_current_object()):
+                flash(_("The API token was revoked."), "success")
+        except policy.PolicyError as error:
+            flash(str(error), "error")
         return hx_redirect(back) if is_htmx() else redirect(back)
 
 
@@ -115,5 +119,7 @@ def user_section_context(user: User) -> dict[str, Any]:
     return {
         "sessions_of_user": flows.live_for(user),
         "session_families_of_user": flows.live_families(user),
-        "sessions_can_revoke": has_permission("sessions:revoke"),
+        "sessions_can_revoke": policy.may(
+            current_user._get_current_object(), "sessions:revoke", target=user
+        ),
     }

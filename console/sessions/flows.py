@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import select
 
+from ..core import policy
 from ..core.signals import emit
 from ..extensions import db
 from ..models import FsRefreshTracker, User
@@ -211,6 +212,7 @@ def expire(record: SessionRecord, reason: str) -> None:
 
 def end_session(record: SessionRecord, actor: Any, reason: str = "revoked") -> bool:
     """End one session (by its owner or an operator); True when it was still live."""
+    policy.require(actor, "sessions:revoke", target=record.user)
     if record.ended_at is not None:
         return False
     _end([record], reason, actor=actor, action="session.revoked")
@@ -218,11 +220,25 @@ def end_session(record: SessionRecord, actor: Any, reason: str = "revoked") -> b
     return True
 
 
-def end_sessions(records: Sequence[SessionRecord], actor: Any, reason: str = "revoked") -> int:
-    """End several sessions at once (operators' bulk end); returns how many were live."""
-    count = _end(records, reason, actor=actor, action="session.revoked")
+def end_sessions(
+    records: Sequence[SessionRecord], actor: Any, reason: str = "revoked"
+) -> tuple[int, list[str]]:
+    """End several sessions at once (operators' bulk end): (how many were live, refusals).
+
+    Sessions of accounts that outrank `actor` are left alone and their refusals returned,
+    one per account; the others end together.
+    """
+    allowed: list[SessionRecord] = []
+    refusals: dict[int, str] = {}
+    for record in records:
+        error = policy.refusal(actor, "sessions:revoke", target=record.user)
+        if error is None:
+            allowed.append(record)
+        else:
+            refusals.setdefault(record.user_id, str(error))
+    count = _end(allowed, reason, actor=actor, action="session.revoked")
     db.session.commit()
-    return count
+    return count, list(refusals.values())
 
 
 def end_other_sessions(
@@ -311,7 +327,8 @@ def _revoke_families(families: Iterable[FsRefreshTracker], actor: Any, reason: s
 
 
 def revoke_family(tracker: FsRefreshTracker, actor: Any, reason: str = "revoked") -> bool:
-    """Revoke one API refresh-token family."""
+    """Revoke one API refresh-token family (by its owner or an operator)."""
+    policy.require(actor, "sessions:revoke", target=db.session.get(User, tracker.user_id))
     count = _revoke_families([tracker], actor, reason)
     db.session.commit()
     return bool(count)

@@ -21,6 +21,7 @@ from flask_security.utils import set_request_attr
 from ..core.errors import render_error, wants_json
 from ..core.htmx import hx_redirect, is_htmx
 from ..core.paths import under_prefix
+from ..core.redirects import current_path, safe_url
 from ..extensions import db
 from ..settings import setting
 from . import flows, labels, store
@@ -156,8 +157,7 @@ def _ended_response(reason: str) -> Response | None:
     if endpoint in PASS_THROUGH or endpoint.startswith("security."):
         return None
     if request.method == "GET" and not is_htmx():
-        # script_root keeps a mount prefix (DispatcherMiddleware, X-Forwarded-Prefix).
-        target = url_for_security("login", next=request.script_root + request.full_path.rstrip("?"))
+        target = url_for_security("login", next=safe_url(current_path()))
     else:
         target = url_for_security("login")
     if is_htmx():

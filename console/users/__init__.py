@@ -15,9 +15,10 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Register the admin view, its navigation entry and the sign-in consequences."""
+    from ..cli import console_cli
     from ..extensions import db
     from ..models import User
-    from . import enforce
+    from . import cli, enforce
     from .admin import UserAdmin
 
     state.admin.add_view(UserAdmin(User, db, name=_l("Users"), endpoint="users", url="users"))
@@ -26,3 +27,4 @@ def init_app(app: Flask, state: ConsoleState) -> None:
         NavItem("admin", "users.index_view", _l("Users"), "users:read", order=10, shortcut="g u"),
     )
     enforce.init_app(app)
+    console_cli.add_command(cli.users_cli)

@@ -16,14 +16,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core import sections
+from ..core import policy, sections
 from ..core.admin import PermissionMixin
 from ..core.htmx import render_page_or_fragment
 from ..core.permissions import has_permission
+from ..core.redirects import next_url
 from ..core.sanitize import safe_html
 from ..extensions import db
 from ..models import Role, User
-from ..roles.guardrails import GuardrailError
 from ..settings import setting
 from . import export, flows, query
 from .forms import NotesForm, UserCreateForm, UserEditForm
@@ -33,14 +33,6 @@ SECRET_COLUMNS = tuple(sorted(flows.SECRET_FIELDS))
 
 def _all_roles() -> list[Role]:
     return list(db.session.scalars(select(Role).order_by(Role.name)))
-
-
-def _safe_next(default: str) -> str:
-    """A same-site path from the form, or `default` (never an open redirect)."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 class UserAdmin(PermissionMixin, ModelView):
@@ -129,6 +121,12 @@ class UserAdmin(PermissionMixin, ModelView):
             roles=_all_roles(),
             actions=actions,
             can_write=has_permission(self.write_permission),
+            # Rows that outrank the operator get no checkbox (their roles are loaded already).
+            protected={
+                user.id
+                for user in page.users
+                if policy.missing_permissions(current_user._get_current_object(), user)
+            },
             sorts=query.SORTS,
         )
 
@@ -148,6 +146,8 @@ class UserAdmin(PermissionMixin, ModelView):
     def user_view(self, user_id: int) -> Any:
         """Profile, roles, notes, then the sections other features contribute."""
         user = self._user_or_404(user_id)
+        actor = current_user._get_current_object()
+        offered = set(flows.offered_actions(actor, user))
         contributed = [
             (
                 section,
@@ -162,8 +162,9 @@ class UserAdmin(PermissionMixin, ModelView):
             sections=contributed,
             notes_html=safe_html(user.notes),
             notes_form=NotesForm(data={"notes": user.notes or "", "version": user.edit_version}),
-            actions=self.get_actions_list()[0],
-            can_write=has_permission(self.write_permission),
+            actions=[(n, label) for n, label in self.get_actions_list()[0] if n in offered],
+            can_write=flows.may_change(actor, user),
+            refusal=policy.refusal(actor, self.write_permission, target=user),
         )
 
     @expose("/new/", methods=("GET", "POST"))
@@ -181,7 +182,7 @@ class UserAdmin(PermissionMixin, ModelView):
                     username=(form.username.data or "").strip(),
                     roles=form.selected_roles(),
                 )
-            except (flows.UserFlowError, GuardrailError, ValueError) as error:
+            except (flows.UserFlowError, policy.PolicyError, ValueError) as error:
                 db.session.rollback()
                 flash(str(error), "error")
             else:
@@ -195,6 +196,12 @@ class UserAdmin(PermissionMixin, ModelView):
         """Edit profile, roles and active, refused when the form's version is stale."""
         self._require_write()
         user = self._user_or_404(user_id)
+        refused = policy.refusal(
+            current_user._get_current_object(), self.write_permission, target=user
+        )
+        if refused is not None:
+            flash(str(refused), "error")
+            return redirect(self.get_url(".user_view", user_id=user.id))
         roles = _all_roles()
         if request.method == "GET":
             form = UserEditForm(obj=user, roles=roles, data={"version": user.edit_version})
@@ -219,7 +226,7 @@ class UserAdmin(PermissionMixin, ModelView):
                     fresh = UserEditForm(obj=user, roles=roles, data={"version": user.edit_version})
                     fresh.roles.data = [role.id for role in user.roles]
                     return render_template("users/form.html", form=fresh, user=user), 409
-            except GuardrailError as error:
+            except policy.PolicyError as error:
                 db.session.rollback()
                 flash(str(error), "error")
             else:
@@ -247,7 +254,7 @@ class UserAdmin(PermissionMixin, ModelView):
                     html=form.notes.data or "",
                 ):
                     flash(_("Notes saved."), "success")
-            except flows.UserFlowError as error:
+            except (flows.UserFlowError, policy.PolicyError) as error:
                 flash(str(error), "error")
         return redirect(self.get_url(".user_view", user_id=user_id))
 
@@ -258,7 +265,7 @@ class UserAdmin(PermissionMixin, ModelView):
         user = self._user_or_404(user_id)
         try:
             flows.send_invitation(current_user._get_current_object(), user)
-        except flows.UserFlowError as error:
+        except (flows.UserFlowError, policy.PolicyError) as error:
             flash(str(error), "error")
         else:
             flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
@@ -295,7 +302,7 @@ class UserAdmin(PermissionMixin, ModelView):
         """First POST shows what will happen; the confirmed POST does it."""
         self._require_write()
         name = request.form.get("action", "")
-        back = _safe_next(self.get_url(".index_view"))
+        back = next_url(self.get_url(".index_view"))
         if name not in self._actions_data or not self.is_action_allowed(name):
             flash(_("Choose an action to run."), "error")
             return redirect(back)

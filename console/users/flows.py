@@ -11,14 +11,16 @@ from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMultiAlternatives
 from flask_security import naive_utcnow, url_for_security
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts import create_account
+from ..core import policy
+from ..core.emails import EmailInUseError, canonical_email, is_email_conflict
 from ..core.sanitize import sanitize_html
 from ..core.signals import emit
 from ..extensions import db
 from ..models import Role, User
 from ..roles.guardrails import (
-    GuardrailError,
     assert_can_grant,
     assert_keeps_an_admin,
     assert_not_self,
@@ -76,7 +78,8 @@ def _role_names(roles: Iterable[Role]) -> list[str]:
 
 
 def _email_in_use(email: str, except_id: int | None = None) -> bool:
-    stmt = select(User.id).where(func.lower(User.email) == email.lower())
+    # By the canonical form: a look-alike of another account's address is that address.
+    stmt = select(User.id).where(User.email_canonical == canonical_email(email))
     found = db.session.scalar(stmt)
     return found is not None and found != except_id
 
@@ -101,6 +104,8 @@ def invitation_link(user: User) -> str:
 
 def send_invitation(actor: User | None, user: User) -> None:
     """Mail `user` a link to set their password; refused once they have one."""
+    # The link sets a password on the account: the same rule as a password reset.
+    policy.require(actor, "users:write", target=user)
     if user.password:
         raise UserFlowError("invite_accepted", user=user.email)
     if not user.active:
@@ -137,6 +142,7 @@ def create_user(
     """A new account with no password, and an invitation mail to set one."""
     from flask_security.proxies import _security
 
+    policy.require(actor, "users:write")
     if actor is not None:
         assert_can_grant(actor, roles)
     normalized = _security._mail_util.validate(email)
@@ -144,15 +150,20 @@ def create_user(
         raise UserFlowError("email_taken", email=normalized)
     if username and _username_in_use(username):
         raise UserFlowError("username_taken", username=username)
-    user = create_account(
-        normalized,
-        None,
-        name=name or None,
-        username=username or None,
-        roles=list(roles),
-        confirmed=False,
-    )
-    db.session.commit()
+    try:
+        user = create_account(
+            normalized,
+            None,
+            name=name or None,
+            username=username or None,
+            roles=list(roles),
+            confirmed=False,
+        )
+        db.session.commit()
+    except EmailInUseError as error:
+        # Another request took a look-alike address after the check above; the datastore
+        # has rolled back, so nothing of this account was written.
+        raise UserFlowError("email_taken", email=normalized) from error
     emit(
         "admin.user.created",
         actor=actor,
@@ -198,6 +209,7 @@ def update_user(
     """Apply profile values and roles from a form built at `version`; returns the diff."""
     from flask_security.proxies import _security
 
+    policy.require(actor, "users:write", target=user)
     values = {k: v for k, v in values.items() if k in PROFILE_FIELDS}
     if "email" in values:
         values["email"] = _security._mail_util.validate(values["email"])
@@ -216,12 +228,13 @@ def update_user(
     new_roles = list(roles) if roles is not None else list(user.roles)
     old_ids = {role.id for role in user.roles}
     added = [role for role in new_roles if role.id not in old_ids]
-    removed = {role.id for role in user.roles} - {role.id for role in new_roles}
+    removed = [role for role in user.roles if role.id not in {r.id for r in new_roles}]
     if added or removed:
         changes["roles"] = [_role_names(user.roles), _role_names(new_roles)]
 
-    if actor is not None and added:
-        assert_can_grant(actor, added)
+    if actor is not None and (added or removed):
+        # Taking a role away is checked like granting it (roles.flows.remove_member agrees).
+        assert_can_grant(actor, [*added, *removed])
     deactivating = changes.get("active") == [True, False]
     if deactivating:
         assert_not_self(actor, user)
@@ -235,7 +248,15 @@ def update_user(
         setattr(user, key, value)
     if roles is not None:
         user.roles = new_roles
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # A race past the check above ends at the unique index: the version claim and every
+        # value roll back together.
+        db.session.rollback()
+        if "email" in values and is_email_conflict(error):
+            raise UserFlowError("email_taken", email=values["email"]) from error
+        raise
     emit("admin.user.updated", actor=actor, subject=user, changes=redact(changes))
     if "active" in changes:
         emit(
@@ -254,6 +275,7 @@ def _holds_full(roles: Sequence[Role]) -> bool:
 
 def update_notes(actor: User | None, user: User, *, version: int, html: str) -> bool:
     """Store sanitized operator notes; returns False when nothing changed."""
+    policy.require(actor, "users:write", target=user)
     cleaned = sanitize_html(html)
     if cleaned == (user.notes or ""):
         return False
@@ -269,6 +291,7 @@ def update_notes(actor: User | None, user: User, *, version: int, html: str) -> 
 
 def activate(actor: User | None, user: User) -> bool:
     """Let the account sign in again."""
+    policy.require(actor, "users:write", target=user)
     if user.active:
         return False
     user.active = True
@@ -280,6 +303,7 @@ def activate(actor: User | None, user: User) -> bool:
 def deactivate(actor: User | None, user: User) -> bool:
     """Block sign-in; Flask-Security's user loader signs the user out on the next request."""
     assert_not_self(actor, user)
+    policy.require(actor, "users:write", target=user)
     if not user.active:
         return False
     assert_keeps_an_admin(user, losing=True)
@@ -293,6 +317,7 @@ def send_password_reset(actor: User | None, user: User) -> bool:
     """Flask-Security's own reset mail; its link lands on its reset page."""
     from flask_security.recoverable import send_reset_password_instructions
 
+    policy.require(actor, "users:write", target=user)
     if not user.active:
         return False
     send_reset_password_instructions(user)
@@ -302,6 +327,7 @@ def send_password_reset(actor: User | None, user: User) -> bool:
 
 def require_password_change(actor: User | None, user: User) -> bool:
     """After the next sign-in the user can only reach the change-password page."""
+    policy.require(actor, "users:write", target=user)
     if user.password_change_required:
         return False
     user.password_change_required = True
@@ -314,6 +340,7 @@ def unlock(actor: User | None, user: User) -> bool:
     """Clear the lockout state so the user may try to sign in at once."""
     from ..lockout import store as lockout_store
 
+    policy.require(actor, "users:write", target=user)
     # The lockout feature's own clearing UPDATE, so both paths forget failures alike.
     if not lockout_store.clear(user.id):
         return False
@@ -327,6 +354,7 @@ def delete(actor: User | None, user: User, *, hard: bool = False) -> bool:
     if not hard:
         return deactivate(actor, user)
     assert_not_self(actor, user)
+    policy.require(actor, "users:write", target=user)
     assert_keeps_an_admin(user, losing=True)
     emit("admin.user.deleted", actor=actor, subject=user, email=user.email, user_id=user.id)
     db.session.delete(user)
@@ -341,6 +369,23 @@ ACTIONS: dict[str, Callable[..., bool]] = {
     "unlock": unlock,
     "delete": delete,
 }
+
+# The operator pages refuse these on the operator's own account (guardrails.assert_not_self).
+NOT_ON_SELF = frozenset({"deactivate", "delete"})
+
+
+def may_change(actor: User | None, user: User) -> bool:
+    """True when `actor` may edit `user` (profile, roles, notes, invitation)."""
+    return policy.may(actor, "users:write", target=user)
+
+
+def offered_actions(actor: User | None, user: User) -> list[str]:
+    """The single-user actions the flows would accept from `actor` on `user`."""
+    return [
+        name
+        for name in ACTIONS
+        if policy.may(actor, "users:write", target=user, allow_self=name not in NOT_ON_SELF)
+    ]
 
 
 @dataclass
@@ -369,7 +414,7 @@ def run_action(
         for user in users:
             try:
                 changed = flow(actor, user, **options)
-            except GuardrailError as error:
+            except policy.PolicyError as error:
                 result.refused.append(str(error))
                 continue
             # A guardrail check may have loaded data; flushing per user keeps the batch's

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from html import unescape
+from urllib.parse import quote, unquote
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import login
 from tests.security.routes import routes
@@ -32,12 +35,33 @@ PAYLOADS = [
 # Encoded once more: harmless as they stand (a path on this site), unless a view decodes
 # them again before redirecting, which the sign-in tests would catch.
 ENCODED = ["/%2F%2Fevil.example", "%2F%2Fevil.example", "%09//evil.example", "%5C%5Cevil.example"]
+# `next` as a query string carries it, percent-encoded: control characters (raw once decoded
+# by the server, or still encoded), backslashes and scheme-relative forms in every spelling.
+NEXT_PAYLOADS = [
+    "/%0D%0A/evil.com",
+    "/%0A/evil.com",
+    "/%09/evil.com",
+    "%09/%09/evil.com",
+    "/%7F/evil.com",
+    "/%1B/evil.com",
+    "/%2509/evil.com",
+    "/%250D%250A/evil.com",
+    "//evil.com",
+    "/%2F/evil.com",
+    "/%252F/evil.com",
+    "/%5Cevil.com",
+    "/%255Cevil.com",
+    "%5C%5Cevil.com",
+    "https://evil.com",
+    "https%3A%2F%2Fevil.com",
+    "https://localhost%09/%09/evil.com",
+]
 
 
 def _off_site(location: str) -> bool:
-    from console.core.headers import is_safe_location
+    from console.core.redirects import is_safe_url
 
-    return not is_safe_location(location, "localhost")
+    return not is_safe_url(location, "localhost")
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -45,8 +69,21 @@ def test_the_check_refuses_every_payload(payload):
     assert _off_site(payload)
 
 
+@pytest.mark.parametrize("payload", [unquote(p) for p in NEXT_PAYLOADS])
+def test_the_check_refuses_every_next_payload(payload):
+    assert _off_site(payload)
+
+
 @pytest.mark.parametrize(
-    "target", ["/", "/admin/roles/?page=2", "https://localhost/account/", "http://localhost/x"]
+    "target",
+    [
+        "/",
+        "/admin/roles/?page=2",
+        "https://localhost/account/",
+        "http://localhost/x",
+        "/admin/users/?q=a%5Cb%09c",
+        "/login?next=%2F%2Fevil.example",
+    ],
 )
 def test_the_check_allows_the_site_itself(target):
     assert not _off_site(target)
@@ -132,3 +169,104 @@ def test_an_off_site_redirect_from_any_view_is_rewritten(app, client):
     response = client.get("/test-bounce")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+# Each endpoint that takes `next`, driven to the answer that uses it: a redirect, an
+# HX-Redirect, or a confirmation page whose Cancel link and hidden `next` carry it.
+NEXT_CASES = {
+    "users action, nothing chosen": ("/admin/users/action/", {}, {}),
+    "users action, confirmation page": ("/admin/users/action/", {"action": "deactivate"}, {}),
+    "users action, done": ("/admin/users/action/", {"action": "deactivate", "confirm": "yes"}, {}),
+    "sessions end, nothing chosen": ("/admin/sessions/end", {}, {}),
+    "sessions end, nothing chosen (htmx)": ("/admin/sessions/end", {}, {"HX-Request": "true"}),
+    "sessions end, confirmation page": ("/admin/sessions/end", {"with_key": "1"}, {}),
+    "sessions end, done (htmx)": (
+        "/admin/sessions/end",
+        {"with_key": "1", "confirmed": "1"},
+        {"HX-Request": "true"},
+    ),
+    "language": ("/language", {"language": "de"}, {}),
+    "language (htmx)": ("/language", {"language": "de"}, {"HX-Request": "true"}),
+    "sign-out": ("/logout", {}, {}),
+    "re-authentication": ("/verify", {"password": "operator password 1"}, {}),
+}
+
+
+def _links(html: str) -> list[str]:
+    """Every href, form action and hidden `next` value of a page."""
+    found = re.findall(r'\s(?:href|action)="([^"]*)"', html)
+    found += re.findall(r'name="next"\s+value="([^"]*)"', html)
+    found += re.findall(r'value="([^"]*)"\s+name="next"', html)
+    return [unescape(value) for value in found]
+
+
+@pytest.mark.parametrize("payload", NEXT_PAYLOADS)
+@pytest.mark.parametrize("case", list(NEXT_CASES))
+def test_next_never_leaves_the_site(app, signed_in_operator, make_user, payload, case):
+    from console.extensions import db
+    from console.sessions.models import SessionRecord
+
+    path, form, headers = NEXT_CASES[case]
+    bystander = make_user("bystander@example.com")
+    data = dict(form)
+    if data.pop("with_key", None):
+        other = app.test_client()
+        login(other, bystander.email, "correct horse battery")
+        db.session.expire_all()
+        data["key"] = db.session.scalars(
+            sa.select(SessionRecord.key).where(SessionRecord.user_id == bystander.id)
+        ).first()
+    if path.startswith("/admin/users/"):
+        data["rowid"] = str(bystander.id)
+    for where in ("query", "form"):
+        sent = {**data, "next": unquote(payload)} if where == "form" else data
+        url = f"{path}?next={payload}" if where == "query" else path
+        response = signed_in_operator.post(url, data=sent, headers=headers)
+        assert response.status_code < 500, (where, response.status_code)
+        for name in ("Location", "HX-Redirect", "HX-Location"):
+            value = response.headers.get(name)
+            assert value is None or not _off_site(value), (where, name, value)
+        if response.status_code == 200 and "html" in response.content_type:
+            for link in _links(response.get_data(as_text=True)):
+                assert not _off_site(link) or link.startswith("#"), (where, link)
+        if "/login" in (response.headers.get("Location") or ""):
+            login(signed_in_operator, "operator@example.com", "operator password 1")
+
+
+def test_the_confirmation_pages_cancel_link_falls_back_to_the_list(signed_in_operator, make_user):
+    bystander = make_user("bystander@example.com")
+    response = signed_in_operator.post(
+        "/admin/users/action/?next=/%09/evil.com",
+        data={"action": "deactivate", "rowid": str(bystander.id)},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert re.search(r'href="/admin/users/"[^>]*>\s*Cancel', html), html
+    assert "evil" not in html
+
+
+def test_a_safe_next_is_kept(signed_in_operator, make_user):
+    bystander = make_user("bystander@example.com")
+    response = signed_in_operator.post(
+        "/admin/users/action/?next=/admin/users/%3Fq%3Dbea",
+        data={"action": "activate", "rowid": str(bystander.id), "confirm": "yes"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/users/?q=bea"
+
+
+def test_hx_redirect_and_hx_location_are_checked_on_the_way_out(app, client):
+    import json
+
+    from flask import Response
+
+    from console.core.htmx import hx_redirect
+
+    app.add_url_rule("/test-hx", "test_hx", lambda: hx_redirect("/\t/evil.example"))
+    app.add_url_rule(
+        "/test-hx-location",
+        "test_hx_location",
+        lambda: Response("", 204, headers={"HX-Location": json.dumps({"path": "//evil.example"})}),
+    )
+    assert client.get("/test-hx").headers["HX-Redirect"] == "/"
+    assert client.get("/test-hx-location").headers["HX-Location"] == "/"

@@ -179,19 +179,31 @@ def test_operator_cannot_deactivate_or_delete_themselves(
         assert _fresh(operator.id) is not None and _fresh(operator.id).active
 
 
+def _grant_extra_role(user, name, permissions):
+    from console.accounts import ensure_role
+    from console.extensions import db
+
+    user.roles.append(ensure_role(name, permissions))
+    db.session.commit()
+
+
 def test_last_full_admin_cannot_be_deactivated_deleted_or_demoted(
     app, make_user, client, confirm_action
 ):
     from console.core.permissions import ADMIN_ROLE, all_permissions
 
-    # A writer without full administration acting on the only full admin.
+    # An operator holding every permission, but through two roles rather than one full
+    # role, acts on the only holder of full administration: it does not outrank them, and
+    # the last-administrator guard still stands.
     admin = make_user("only.admin@example.com", roles=[ADMIN_ROLE], permissions=all_permissions())
-    make_user(
+    half = len(all_permissions()) // 2
+    helper = make_user(
         "helper@example.com",
         password="helper password 1",
         roles=["Helpdesk"],
-        permissions=["users:read", "users:write"],
+        permissions=all_permissions()[:half],
     )
+    _grant_extra_role(helper, "Helpdesk 2", all_permissions()[half:])
     login(client, "helper@example.com", "helper password 1")
     for action, extra in (("deactivate", {}), ("delete", {"mode": "hard", "typed": admin.email})):
         response = confirm_action(client, action, [admin.id], **extra)
