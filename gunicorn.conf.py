@@ -14,12 +14,21 @@ def _int(name: str, default: int) -> int:
 wsgi_app = os.environ.get("GUNICORN_APP", "wsgi:app")
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{_int('PORT', 8000)}").split(",")
 
-# Each worker is a process with its own database pool (CONSOLE_DB_POOL_SIZE connections
-# plus CONSOLE_DB_MAX_OVERFLOW): size PostgreSQL's max_connections for
-# hosts x workers x (pool size + overflow).
 workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
-threads = _int("GUNICORN_THREADS", 1)
+# Threaded workers: a request that waits (a refused sign-in of a locked account sleeps as
+# long as a password hash, so that a lock is not told apart by its timing; a slow query; a
+# mail server) holds one thread, not the whole worker, so a burst of refused attempts cannot
+# stall everyone else's sign-in. Not gevent: an argon2 hash is a C call that would stop all
+# of a worker's greenlets for its whole length, and psycopg's C wait loop and argon2's own
+# threads would each need patching to cooperate; threads need nothing of the kind.
+threads = _int("GUNICORN_THREADS", 8)
 worker_class = "gthread" if threads > 1 else "sync"
+
+# Each worker is a process with its own database pool: one connection per thread (unless
+# CONSOLE_DB_POOL_SIZE says otherwise), so no thread waits for another's connection, plus
+# CONSOLE_DB_MAX_OVERFLOW spare. Size PostgreSQL's max_connections for
+# hosts x workers x (threads + overflow).
+raw_env = [] if os.environ.get("CONSOLE_DB_POOL_SIZE") else [f"CONSOLE_DB_POOL_SIZE={threads}"]
 
 # A request that takes longer than this is killed; the database statement timeout
 # (CONSOLE_DB_STATEMENT_TIMEOUT_MS) and pool timeout stop well before it.

@@ -1,12 +1,17 @@
-"""Burst check: 1,000 concurrent wrong passwords on one account against a real server.
+"""Burst check: concurrent wrong passwords on one account against a real server.
 
-Creates its own PostgreSQL database, serves the console with gunicorn (two workers,
-rate-limit counters in Redis), fires the burst from many client addresses (through
-X-Forwarded-For, as behind a proxy) while another account signs in, then checks: a lock,
-no 5xx, a failure count equal to the attempts that reached the password check (counted
-from the server's log), and the other account unaffected. Drops the database at the end.
+Serves the console with gunicorn exactly as gunicorn.conf.py ships it (rate-limit counters in
+Redis; the limits themselves off unless --rate-limits: the worst case is a burst the limiter
+does not stop). First measures another account's sign-in alone, then fires the burst from
+many client addresses (through X-Forwarded-For, as behind a proxy) and measures that sign-in
+again while the burst runs. Checks: a lock, no 5xx, a failure count equal to the attempts
+that reached the password check (counted from the server's log), and the other account
+unaffected and not slowed past RATIO_LIMIT times its own p50/p95. Creates its own PostgreSQL
+database (or SQLite file) and drops it at the end. Bounded in attempts and in time; talks
+to 127.0.0.1 only.
 
-    .venv/bin/python bench/burst_lockout.py [--attempts 1000] [--concurrency 200]
+    .venv/bin/python bench/burst_lockout.py [--backend postgresql|sqlite] [--attempts 3000]
+        [--concurrency 300] [--samples 20] [--rate-limits]
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ import collections
 import logging
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +41,8 @@ PG_SERVER = os.environ.get("BURST_POSTGRES", "postgresql+psycopg://postgres@127.
 REDIS_URL = os.environ.get("BURST_REDIS", "redis://127.0.0.1:6379/14")
 VICTIM, BYSTANDER = "victim@example.com", "bystander@example.com"
 PASSWORD = "correct horse battery staple 7"  # noqa: S105 (a throw-away bench account)
+# The bystander's sign-in during the burst may take at most this many times as long as alone.
+RATIO_LIMIT = 3.0
 
 
 def server_app():  # noqa: ANN201  (gunicorn calls this in each worker)
@@ -46,6 +55,7 @@ def server_app():  # noqa: ANN201  (gunicorn calls this in each worker)
         {
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             "RATELIMIT_KEY_PREFIX": os.environ["BURST_KEY_PREFIX"],
+            "RATELIMIT_ENABLED": os.environ.get("BURST_RATE_LIMITS") == "on",
         }
     )
 
@@ -56,7 +66,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _create_database() -> str:
+def _create_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'console.db'}"
     name = f"console_burst_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -66,6 +78,8 @@ def _create_database() -> str:
 
 
 def _drop_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        return  # the file goes with the bench's temporary folder
     admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
@@ -89,6 +103,8 @@ def _prepare(env: dict[str, str]) -> None:
 
 
 def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    # Only what says where to listen and what to serve: workers, threads and the worker
+    # class are gunicorn.conf.py's own defaults, as `make serve` runs them.
     process = subprocess.Popen(  # noqa: S603
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -103,9 +119,7 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
             env,
             GUNICORN_APP="burst_lockout:server_app()",
             GUNICORN_BIND=f"127.0.0.1:{port}",
-            WEB_CONCURRENCY="2",
             GUNICORN_ACCESS_LOG="",
-            GUNICORN_MAX_REQUESTS="0",
         ),
         cwd=ROOT,
         stdout=log.open("w"),
@@ -134,34 +148,63 @@ def _proxy_headers(base: str, address: str) -> dict[str, str]:
 def _signed_out_session(base: str, address: str) -> tuple[dict[str, str], str]:
     """The cookies (sent by hand: they are Secure, the bench speaks plain HTTP to the proxy's
     side) and the CSRF token of a fresh sign-in page."""
-    response = requests.get(f"{base}/login", headers=_proxy_headers(base, address), timeout=30)
+    response = requests.get(f"{base}/login", headers=_proxy_headers(base, address), timeout=60)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text)
     assert token, "no CSRF token on the sign-in page"
     return response.cookies.get_dict(), token.group(1)
 
 
-def _bystander_signs_in(base: str) -> int:
+def _bystander_signs_in(base: str) -> tuple[int, float]:
+    """The status of one sign-in of the other account and the seconds its POST took."""
     address = "203.0.113.250"
-    cookies, token = _signed_out_session(base, address)
-    response = requests.post(
-        f"{base}/login",
-        data={"email": BYSTANDER, "password": PASSWORD, "csrf_token": token},
-        cookies=cookies,
-        headers=_proxy_headers(base, address),
-        allow_redirects=False,
-        timeout=120,
-    )
-    return response.status_code
+    try:
+        cookies, token = _signed_out_session(base, address)
+    except (requests.RequestException, AssertionError):
+        return -1, float("inf")
+    started = time.monotonic()
+    try:
+        response = requests.post(
+            f"{base}/login",
+            data={"email": BYSTANDER, "password": PASSWORD, "csrf_token": token},
+            cookies=cookies,
+            headers=_proxy_headers(base, address),
+            allow_redirects=False,
+            timeout=60,
+        )
+        status = response.status_code
+    except requests.RequestException:
+        status = -1
+    return status, time.monotonic() - started
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _summary(values: list[float]) -> tuple[float, float]:
+    return _percentile(values, 0.5), _percentile(values, 0.95)
+
+
+def _server_shape(text: str) -> str:
+    workers = len(set(re.findall(r"Booting worker with pid: (\d+)", text)))
+    kind = re.search(r"Using worker: (\w+)", text)
+    threads = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["threads"]
+    return f"{workers} workers x {threads} threads, {kind.group(1) if kind else '?'}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attempts", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--attempts", type=int, default=3000, help="at most this many")
+    parser.add_argument("--concurrency", type=int, default=300)
+    parser.add_argument("--samples", type=int, default=20, help="bystander sign-ins per phase")
+    parser.add_argument("--rate-limits", action="store_true", help="keep the rate limits on")
+    parser.add_argument("--max-seconds", type=float, default=180, help="the burst's time cap")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="console-burst-"))
-    database = _create_database()
+    database = _create_database(args.backend, workdir)
     env = dict(
         os.environ,
         DATABASE_URL=database,
@@ -171,6 +214,7 @@ def main() -> int:
         CONSOLE_PROXY_FIX="1",
         CONSOLE_INSTANCE_PATH=str(workdir),
         BURST_KEY_PREFIX=f"burst-{uuid.uuid4().hex[:8]}",
+        BURST_RATE_LIMITS="on" if args.rate_limits else "off",
     )
     log = workdir / "server.log"
     server = None
@@ -179,31 +223,58 @@ def main() -> int:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = _start(env, port, log)
+        # Every worker renders the sign-in page and hashes once before anything is timed.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda _: _bystander_signs_in(base), range(8)))
+        alone = [_bystander_signs_in(base) for _ in range(args.samples)]
         cookies, token = _signed_out_session(base, "198.51.100.1")
 
-        def attempt(number: int) -> int:
-            try:
-                response = requests.post(
-                    f"{base}/login",
-                    data={"email": VICTIM, "password": f"guess {number}", "csrf_token": token},
-                    cookies=cookies,
-                    # Each attempt from its own address: the per-account limit must hold.
-                    headers={
-                        "X-Forwarded-For": f"10.{number // 65536}.{number // 256 % 256}"
-                        f".{number % 256}"
-                    },
-                    allow_redirects=False,
-                    timeout=300,
-                )
-                return response.status_code
-            except requests.RequestException:
-                return -1
+        stop = threading.Event()
+        numbers = iter(range(args.attempts))
+        numbers_lock = threading.Lock()
+        statuses: collections.Counter[int] = collections.Counter()
+        deadline = time.monotonic() + args.max_seconds
+
+        def attacker() -> None:
+            while not stop.is_set() and time.monotonic() < deadline:
+                with numbers_lock:
+                    number = next(numbers, None)
+                if number is None:
+                    return
+                try:
+                    response = requests.post(
+                        f"{base}/login",
+                        data={"email": VICTIM, "password": f"guess {number}", "csrf_token": token},
+                        cookies=cookies,
+                        # Each attempt from its own address: the per-account limit must hold.
+                        headers={
+                            "X-Forwarded-For": f"10.{number // 65536}.{number // 256 % 256}"
+                            f".{number % 256}"
+                        },
+                        allow_redirects=False,
+                        timeout=60,
+                    )
+                    status = response.status_code
+                except requests.RequestException:
+                    status = -1
+                with numbers_lock:
+                    statuses[status] += 1
 
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            futures = [pool.submit(attempt, n) for n in range(args.attempts)]
-            during = _bystander_signs_in(base)
-            statuses = collections.Counter(f.result() for f in futures)
+        attackers = [threading.Thread(target=attacker) for _ in range(args.concurrency)]
+        for thread in attackers:
+            thread.start()
+        # Measured once every attacker has a request in flight and the lock is in place.
+        while sum(statuses.values()) < args.concurrency and time.monotonic() < deadline:
+            time.sleep(0.1)
+        during = []
+        while len(during) < args.samples and time.monotonic() < deadline:
+            if not any(thread.is_alive() for thread in attackers):
+                break  # the burst ran out of attempts: what follows would not be "during"
+            during.append(_bystander_signs_in(base))
+        stop.set()
+        for thread in attackers:
+            thread.join(timeout=90)
         elapsed = time.monotonic() - started
         after = _bystander_signs_in(base)
     finally:
@@ -231,24 +302,41 @@ def main() -> int:
     processed = len(re.findall(rf"credential check failed user_id={row.id} ", text))
     locks = len(re.findall(rf"account locked user_id={row.id} ", text))
     server_errors = sum(n for code, n in statuses.items() if code >= 500)
+    attempts = sum(statuses.values())
     refused_by_lock = statuses.get(200, 0) - processed
+    alone_p50, alone_p95 = _summary([seconds for _status, seconds in alone])
+    during_p50, during_p95 = _summary([seconds for _status, seconds in during] or [float("inf")])
+    ratio_p50, ratio_p95 = during_p50 / alone_p50, during_p95 / alone_p95
+    bystander_statuses = collections.Counter(status for status, _ in alone + during + [after])
     checks = {
         "account locked": row.locked_until is not None and row.lockout_count >= 1,
         "zero 5xx responses": server_errors == 0 and statuses.get(-1, 0) == 0,
         "failure count == attempts checked": row.failed_login_count == processed,
-        "bystander signs in during the burst": during == 302,
-        "bystander signs in after the burst": after == 302,
+        "bystander measured during the burst": len(during) == args.samples,
+        "bystander signs in alone, during and after the burst": set(bystander_statuses) == {302},
+        f"bystander p50 and p95 under {RATIO_LIMIT:g}x during the burst": max(ratio_p50, ratio_p95)
+        < RATIO_LIMIT,
         "bystander untouched": bystander.failed_login_count == 0 and bystander.locked_until is None,
     }
-    print(f"burst: {args.attempts} wrong passwords on {VICTIM}, {args.concurrency} at a time, "
-          f"{elapsed:.1f} s, gunicorn 2 workers, PostgreSQL, Redis")  # fmt: skip
+    limits = "on" if args.rate_limits else "off"
+    print(f"burst: {attempts} wrong passwords on {VICTIM}, {args.concurrency} at a time, "
+          f"{elapsed:.1f} s, rate limits {limits}")  # fmt: skip
+    print(f"server: gunicorn.conf.py as shipped ({_server_shape(text)}), "
+          f"{'PostgreSQL' if args.backend == 'postgresql' else 'SQLite'}, Redis")  # fmt: skip
     print(f"responses: {dict(sorted(statuses.items()))}  (429 = rate limit; 200 = refused)")
     print(f"password checks that ran (server log): {processed}")
     print(f"refused by the lock before any check: {refused_by_lock}")
     print(f"refused by the rate limit (429) before any check: {statuses.get(429, 0)}")
     print(f"victim: failed_login_count={row.failed_login_count} lockout_count={row.lockout_count}")
     print(f"victim: locked_until={row.locked_until} (locks logged: {locks})")
-    print(f"bystander sign-in: during={during} after={after}")
+    print(f"bystander sign-in statuses: {dict(sorted(bystander_statuses.items()))}")
+    for label, (p50, p95), count in (
+        ("alone: ", (alone_p50, alone_p95), len(alone)),
+        ("during:", (during_p50, during_p95), len(during)),
+    ):
+        print(f"bystander sign-in {label} p50 {p50 * 1000:.0f} ms  p95 {p95 * 1000:.0f} ms"
+              f"  ({count} sign-ins)")  # fmt: skip
+    print(f"bystander ratio during/alone: p50 {ratio_p50:.2f}x  p95 {ratio_p95:.2f}x")
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAIL'}] {name}")
     return 0 if all(checks.values()) else 1

@@ -63,5 +63,16 @@ def test_gunicorn_binds_every_interface_on_port_by_default(monkeypatch):
     monkeypatch.setenv("PORT", "8123")
     settings = runpy.run_path(str(REPO / "gunicorn.conf.py"))
     assert settings["bind"] == ["0.0.0.0:8123"]
-    assert settings["worker_class"] == "sync"
+    # Threads by default: a refused sign-in's padding holds one thread, not a worker.
+    assert (settings["worker_class"], settings["threads"]) == ("gthread", 8)
     assert settings["workers"] >= 3
+
+
+def test_each_thread_has_a_pooled_connection(monkeypatch):
+    monkeypatch.setenv("GUNICORN_THREADS", "6")
+    monkeypatch.delenv("CONSOLE_DB_POOL_SIZE", raising=False)
+    settings = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    assert settings["raw_env"] == ["CONSOLE_DB_POOL_SIZE=6"]
+    # A pool size set by the operator is kept.
+    monkeypatch.setenv("CONSOLE_DB_POOL_SIZE", "12")
+    assert runpy.run_path(str(REPO / "gunicorn.conf.py"))["raw_env"] == []

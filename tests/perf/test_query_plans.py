@@ -61,13 +61,19 @@ def seeded_app(
         with pytest.MonkeyPatch.context() as patch, app.app_context():
             patch.setattr(seed, "SESSIONS_PER_USER", 1)
             patch.setattr(seed, "EVENTS_PER_USER", 2)
-            seed.seed_accounts(db.engine, USERS)
-            seed.seed_sessions(db.engine, USERS)
-            seed.seed_audit(db.engine, USERS)
-            seed.reset_sequences(db.engine)
-            _live_sessions(db.engine)
-            _refresh_dashboard()
-            seed.analyze(db.engine)
+            # Seeding runs on an engine without the console's statement timeout: on a busy
+            # machine a COPY may take longer than a request is allowed to.
+            bulk = seed.seeding_engine(db.engine.url)
+            try:
+                seed.seed_accounts(bulk, USERS)
+                seed.seed_sessions(bulk, USERS)
+                seed.seed_audit(bulk, USERS)
+                seed.reset_sequences(bulk)
+                _live_sessions(bulk)
+                _refresh_dashboard()
+                seed.analyze(bulk)
+            finally:
+                bulk.dispose()
             db.session.remove()
         yield app
     finally:
