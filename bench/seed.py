@@ -339,7 +339,7 @@ AUDIT_ACTIONS = (
     "user.password_changed",
     "admin.user.updated",
     "session.revoked",
-    "mfa.totp.changed",
+    "mfa.totp.enabled",
     "user.login",
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,17 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
 from . import settings
+from .core.state import PACKAGE_DIR, ConsoleState, resource_dir
+from .settings import setting
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """templates/, static/, translations/ or migrations/: inside the wheel, or the repo's."""
-    packaged = PACKAGE_DIR / name
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+# Hosts import these from the package itself.
+__all__ = [
+    "PACKAGE_DIR",
+    "ConsoleState",
+    "SecurityConsole",
+    "create_app",
+    "resource_dir",
+]
 
 
 # Each feature package exposes init_app(app, state). Order matters only for navigation.
@@ -38,24 +40,6 @@ FEATURES = (
 )
 
 
-@dataclass
-class ConsoleState:
-    """What the console keeps per application (app.extensions["console"])."""
-
-    url_prefix: str
-    admin: Any = None
-    security: Any = None
-    nav: list = field(default_factory=list)
-    features: list[str] = field(default_factory=list)
-    # Callables run by `flask console demo` after the people exist (sessions, events...).
-    demo_seeders: list = field(default_factory=list)
-    # Sections of the operator's user detail page contributed by features (sessions, MFA,
-    # activity): UserSection objects from console.core.sections.
-    user_sections: list = field(default_factory=list)
-    # Sections of the end user's security center contributed by features.
-    account_sections: list = field(default_factory=list)
-
-
 class SecurityConsole:
     """The console as a Flask extension: SecurityConsole().init_app(app, url_prefix="/console")."""
 
@@ -66,19 +50,19 @@ class SecurityConsole:
     def init_app(self, app: Flask, url_prefix: str | None = None) -> None:
         """Configure Flask-Security and the console's features on `app`."""
         from . import extensions
-        from .core import errors, headers, i18n, origin, teardown
+        from .core import dates, errors, gates, headers, i18n, origin, policy, ratelimit, teardown
         from .models import FsRefreshTracker, Role, User, WebAuthn
 
-        prefix = url_prefix if url_prefix is not None else app.config.get("CONSOLE_URL_PREFIX")
+        settings.init_app(app)
+        prefix = url_prefix if url_prefix is not None else setting("CONSOLE_URL_PREFIX", app.config)
         prefix = (prefix or "").rstrip("/")
         app.config["CONSOLE_URL_PREFIX"] = prefix
-        settings.init_app(app)
         config_module.check_production(app.config)
         secret = app.config.get("SECRET_KEY") or config_module.DEV_SECRET
         # Flask ships SECRET_KEY = None, so setdefault would leave a host without a key.
         app.config["SECRET_KEY"] = secret
         for key, value in config_module.security_defaults(
-            secret, app.config["CONSOLE_SITE_NAME"]
+            secret, setting("CONSOLE_SITE_NAME", app.config)
         ).items():
             app.config.setdefault(key, value)
         app.config.setdefault("SECURITY_URL_PREFIX", prefix or None)
@@ -90,7 +74,7 @@ class SecurityConsole:
         app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
         app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
         app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-        if app.config["CONSOLE_ENV"] == "production":
+        if setting("CONSOLE_ENV", app.config) == "production":
             app.config["SESSION_COOKIE_SECURE"] = True
             app.config["REMEMBER_COOKIE_SECURE"] = True
         _set_cookie_paths(app)
@@ -115,11 +99,12 @@ class SecurityConsole:
         extensions.csrf.init_app(app)
         # Before every feature's hooks, so a refused request reaches none of them.
         origin.init_app(app, prefix)
-        if app.config["CONSOLE_MAIL_OUTBOX"]:
+        if setting("CONSOLE_MAIL_OUTBOX", app.config):
             app.config.setdefault("MAIL_BACKEND", "console.mail.backend")
         app.config.setdefault("MAIL_DEFAULT_SENDER", app.config["SECURITY_EMAIL_SENDER"])
         extensions.mail.init_app(app)
         i18n.init_app(app)
+        dates.init_app(app)
         from flask_security import Security
 
         from . import datastore as datastore_module
@@ -129,6 +114,8 @@ class SecurityConsole:
             extensions.db, User, Role, WebAuthn, FsRefreshTracker
         )
         datastore_module.init_app(app)
+        from .account.signin import FORMS as SIGNIN_FORMS
+        from .core.notify import ConsoleMailUtil
         from .lockout.forms import SECURITY_FORMS
         from .mfa.recovery.codes import ConsoleRecoveryCodesUtil
         from .mfa.totp.replay import ReplayProtectedTotp
@@ -139,17 +126,23 @@ class SecurityConsole:
             register_blueprint=True,
             totp_cls=ReplayProtectedTotp,
             mf_recovery_codes_util_cls=ConsoleRecoveryCodesUtil,
-            **SECURITY_FORMS,
+            mail_util_cls=ConsoleMailUtil,
+            **{**SECURITY_FORMS, **SIGNIN_FORMS},
         )
         headers.init_app(app, prefix)
         errors.init_app(app, prefix)
+        policy.init_app(app)
         teardown.init_app(app)
         _init_admin(app, state)
+        # Counts the endpoints features declare; before their hooks, so a flood reaches none.
+        ratelimit.init_app(app)
 
         for name in FEATURES:
             module = importlib.import_module(name)
             module.init_app(app, state)
             state.features.append(name)
+        # After every feature's hooks: a revoked session is ended before a gate redirects it.
+        gates.init_app(app)
 
         from .cli import console_cli
 
@@ -179,7 +172,7 @@ def _apply_proxy_fix(app: Flask) -> None:
     """Trust CONSOLE_PROXY_FIX proxies for client address, scheme, host, port and prefix."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    hops = int(app.config.get("CONSOLE_PROXY_FIX") or 0)
+    hops = int(setting("CONSOLE_PROXY_FIX", app.config) or 0)
     if hops and not isinstance(app.wsgi_app, ProxyFix):
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
@@ -210,13 +203,14 @@ def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
     uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
     options: dict[str, Any] = {"pool_pre_ping": True}
     if uri.startswith("postgresql"):
-        timeout_ms = int(config["CONSOLE_DB_STATEMENT_TIMEOUT_MS"])
+        timeout_ms = int(setting("CONSOLE_DB_STATEMENT_TIMEOUT_MS", config))
+        pool_timeout = setting("CONSOLE_DB_POOL_TIMEOUT", config)
         options.update(
-            pool_size=int(config["CONSOLE_DB_POOL_SIZE"]),
-            max_overflow=int(config["CONSOLE_DB_MAX_OVERFLOW"]),
-            pool_timeout=config["CONSOLE_DB_POOL_TIMEOUT"],
+            pool_size=int(setting("CONSOLE_DB_POOL_SIZE", config)),
+            max_overflow=int(setting("CONSOLE_DB_MAX_OVERFLOW", config)),
+            pool_timeout=pool_timeout,
             connect_args={
-                "connect_timeout": max(1, int(config["CONSOLE_DB_POOL_TIMEOUT"])),
+                "connect_timeout": max(1, int(pool_timeout)),
                 "options": f"-c statement_timeout={timeout_ms}",
             },
         )
@@ -235,12 +229,13 @@ def _init_admin(app: Flask, state: ConsoleState) -> None:
     from flask_admin.theme import Bootstrap4Theme
 
     from .core.admin import ConsoleIndexView
+    from .core.paths import admin_path
 
     state.admin = Admin(
         app,
-        name=app.config["CONSOLE_SITE_NAME"],
-        url=f"{state.url_prefix}{app.config['CONSOLE_ADMIN_URL']}",
-        index_view=ConsoleIndexView(url=f"{state.url_prefix}{app.config['CONSOLE_ADMIN_URL']}"),
+        name=setting("CONSOLE_SITE_NAME", app.config),
+        url=admin_path(app),
+        index_view=ConsoleIndexView(url=admin_path(app)),
         theme=Bootstrap4Theme(base_template="admin/console_base.html"),
     )
 
@@ -253,7 +248,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=None,
         instance_path=str(Path.cwd() / "instance"),
     )
-    app.config.update(config_module.from_environment())
+    config_module.configure(app)
     if config:
         app.config.update(config)
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])

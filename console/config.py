@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import logging
 import os
+import re
+import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from .settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogue; it is translated where it is shown."""
+    return message
+
 
 DEV_SECRET = DEFAULTS["CONSOLE_DEV_SECRET"]
 
@@ -52,23 +71,185 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         cfg["MAIL_USE_SSL"] = env.get("MAIL_USE_SSL", "false").lower() in ("1", "true", "yes")
     if env.get("MAIL_DEFAULT_SENDER"):
         cfg["MAIL_DEFAULT_SENDER"] = env["MAIL_DEFAULT_SENDER"]
-    if env.get("CONSOLE_PROXY_FIX"):
-        cfg["CONSOLE_PROXY_FIX"] = int(env["CONSOLE_PROXY_FIX"])
-    for key in (
-        "CONSOLE_DB_POOL_SIZE",
-        "CONSOLE_DB_MAX_OVERFLOW",
-        "CONSOLE_DB_POOL_TIMEOUT",
-        "CONSOLE_DB_STATEMENT_TIMEOUT_MS",
-    ):
-        if env.get(key):
-            cfg[key] = int(env[key])
     if env.get("APPLICATION_ROOT"):
         # The path a proxy serves the console under (with X-Forwarded-Prefix): cookies
         # are scoped to it.
         cfg["APPLICATION_ROOT"] = env["APPLICATION_ROOT"]
-    if env.get("CONSOLE_SITE_NAME"):
-        cfg["CONSOLE_SITE_NAME"] = env["CONSOLE_SITE_NAME"]
+    cfg.update(settings_from(env))
     return cfg
+
+
+# Variables with the console's prefix that are not settings: where to find things.
+NOT_SETTINGS = frozenset({"CONSOLE_CONFIG_FILE", "CONSOLE_INSTANCE_PATH"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?",
+    re.IGNORECASE,
+)
+
+
+def setting_default(name: str) -> tuple[bool, Any]:
+    """(known, default) for a CONSOLE_* or SECURITY_* setting: the console's own defaults,
+    then Flask-Security's."""
+    if name in DEFAULTS:
+        return True, DEFAULTS[name]
+    if name.startswith("SECURITY_"):
+        ours = security_defaults(DEV_SECRET, DEFAULTS["CONSOLE_SITE_NAME"])
+        if name in ours:
+            return True, ours[name]
+        from flask_security.core import _default_config, _default_messages
+
+        short = name.removeprefix("SECURITY_")
+        if short in _default_config:
+            return True, _default_config[short]
+        if short.startswith("MSG_") and short.removeprefix("MSG_") in _default_messages:
+            return True, _default_messages[short.removeprefix("MSG_")]
+    return False, None
+
+
+def settings_from(values: Mapping[str, Any], source: str = "environment") -> dict[str, Any]:
+    """Every CONSOLE_* and SECURITY_* setting in `values`, converted to its default's type.
+
+    A value that does not convert raises ConfigError naming the variable; a name that is no
+    setting is logged and left out, so a typo is visible without stopping the console.
+    """
+    found: dict[str, Any] = {}
+    for name, value in values.items():
+        if not name.startswith(("CONSOLE_", "SECURITY_")) or name in NOT_SETTINGS:
+            continue
+        if name.startswith("CONSOLE_TEST_"):
+            continue  # the test suite's own switches
+        known, default = setting_default(name)
+        if not known:
+            log.warning("%s in the %s is not a console or Flask-Security setting", name, source)
+            continue
+        try:
+            found[name] = convert(value, default, message=name.startswith("SECURITY_MSG_"))
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{name}={value!r} in the {source}: {error}") from None
+    return found
+
+
+def convert(value: Any, default: Any, *, message: bool = False) -> Any:
+    """`value` (a string from the environment, or a value from a file) as `default`'s type."""
+    if message:
+        # Flask-Security's messages are (text, category): text alone keeps the category.
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            value = json.loads(value)
+        if isinstance(value, str):
+            return (value, default[1])
+        return tuple(_expect(value, (list, tuple), "a JSON array [text, category]"))
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ValueError("expected a boolean (true/false, yes/no, on/off, 1/0)")
+    if isinstance(default, timedelta):
+        return _duration(value)
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError("expected a whole number")
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+    if isinstance(default, float):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError("expected a number") from None
+    if isinstance(default, list | tuple | set | frozenset):
+        items = _list(value)
+        return type(default)(items) if isinstance(default, tuple | set | frozenset) else items
+    if isinstance(default, dict):
+        if isinstance(value, str):
+            value = _json(value)
+        return _expect(value, dict, "a JSON object")
+    if isinstance(default, str):
+        return str(value)
+    if default is None and isinstance(value, str):
+        # No default to go by: JSON when it parses (true, 10, ["a"]), else the text itself.
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    text = str(value).strip()
+    try:
+        return timedelta(seconds=float(text))
+    except ValueError:
+        pass
+    match = _ISO_DURATION.fullmatch(text)
+    if match and text.upper() not in ("P", "PT") and not text.upper().endswith("T"):
+        parts = {k: float(v) for k, v in match.groupdict().items() if v}
+        return timedelta(**parts)
+    raise ValueError("expected a duration in seconds (900) or ISO 8601 (PT15M, P1D)")
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple | set | frozenset):
+        return list(value)
+    text = str(value).strip()
+    if text.startswith("["):
+        return _expect(_json(text), list, "a JSON array")
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"not valid JSON ({error})") from None
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind):
+        raise ValueError(f"expected {what}")
+    return value
+
+
+def configure(app: Flask, env: Mapping[str, str] | None = None) -> None:
+    """The standalone console's configuration: the file CONSOLE_CONFIG_FILE names (Python or
+    TOML), then the environment, whose variables win."""
+    env = os.environ if env is None else env
+    path = env.get("CONSOLE_CONFIG_FILE")
+    if path:
+        app.config.update(from_file(path))
+    app.config.update(from_environment(dict(env)))
+
+
+def from_file(path: str) -> dict[str, Any]:
+    """The settings in a Python (.py) or TOML (.toml) configuration file."""
+    source = Path(path)
+    if not source.is_file():
+        raise ConfigError(f"CONSOLE_CONFIG_FILE={path!r}: no such file")
+    if source.suffix == ".toml":
+        try:
+            with source.open("rb") as f:
+                values = tomllib.load(f)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"CONSOLE_CONFIG_FILE={path!r}: {error}") from None
+    else:
+        from flask import Config
+
+        config = Config(str(source.parent))
+        config.from_pyfile(str(source.resolve()))
+        values = dict(config)
+    values = {key: value for key, value in values.items() if key.isupper()}
+    values.update(settings_from(values, source=str(source)))
+    return values
 
 
 def security_defaults(secret: str, site_name: str) -> dict[str, Any]:
@@ -81,7 +262,9 @@ def security_defaults(secret: str, site_name: str) -> dict[str, Any]:
         "SECURITY_PASSWORD_COMPLEXITY_CHECKER": "zxcvbn",
         "SECURITY_ZXCVBN_MINIMUM_SCORE": 2,
         "SECURITY_CONFIRMABLE": True,
-        "SECURITY_REGISTERABLE": True,
+        # An internal tool: accounts are created by operators or invitations. Set
+        # SECURITY_REGISTERABLE=true to let anyone sign up.
+        "SECURITY_REGISTERABLE": False,
         "SECURITY_RECOVERABLE": True,
         "SECURITY_CHANGEABLE": True,
         "SECURITY_CHANGE_EMAIL": True,
@@ -119,7 +302,44 @@ def security_defaults(secret: str, site_name: str) -> dict[str, Any]:
         # Validate the address's form only: a DNS lookup would make sign-up depend on
         # the network and reveal nothing useful.
         "SECURITY_EMAIL_VALIDATOR_ARGS": {"check_deliverability": False},
+        **{f"SECURITY_MSG_{key}": value for key, value in MESSAGES.items()},
     }
+
+
+def _reset_message(invitation: str, reset: str) -> str:
+    """The invitation's wording when this request accepts one (see users.invitations)."""
+    from flask import g, has_request_context
+    from flask_babel import gettext
+
+    accepted = has_request_context() and g.get("console_invitation") is not None
+    return gettext(invitation if accepted else reset)
+
+
+# Flask-Security's messages that people read on the console's pages, in the console's
+# voice (keyed as SECURITY_MSG_<KEY>; a deployment may still override any of them).
+MESSAGES: dict[str, tuple[Any, str]] = {
+    "REAUTHENTICATION_REQUIRED": (_l("For your security, confirm it is you to continue."), "info"),
+    "REFRESH": (_l("For your security, confirm it is you to continue."), "info"),
+    "REAUTHENTICATION_SUCCESSFUL": (_l("Thank you, you can continue."), "success"),
+    "LOGIN": (_l("Sign in to see this page."), "info"),
+    "ANONYMOUS_USER_REQUIRED": (_l("You are already signed in."), "info"),
+    "PASSWORD_RESET": (
+        LazyString(
+            _reset_message,
+            N_("Your account is ready and you are signed in."),
+            N_("Your password has been changed and you are signed in."),
+        ),
+        "success",
+    ),
+    "PASSWORD_RESET_NO_LOGIN": (
+        LazyString(
+            _reset_message,
+            N_("Your account is ready. Sign in with your new password."),
+            N_("Your password has been changed. Sign in with your new password."),
+        ),
+        "success",
+    ),
+}
 
 
 def _translations_dir() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_LOCKOUT_THRESHOLD": 5,
     "CONSOLE_LOCKOUT_BASE_WAIT": timedelta(minutes=1),
     "CONSOLE_LOCKOUT_MAX_WAIT": timedelta(hours=1),
+    # Refusals of a locked account: the first of each interval is an audit event, the rest
+    # are counted into one event at its end (zero: one event per refusal).
+    "CONSOLE_LOCKOUT_REFUSAL_INTERVAL": timedelta(seconds=10),
     "CONSOLE_RATELIMIT_CREDENTIALS": "20 per minute",
     "CONSOLE_RATELIMIT_MAIL": "5 per minute",
     # Operator actions that send mail (invitations, password resets): per operator and address.
@@ -62,15 +66,18 @@ DEFAULTS: dict[str, Any] = {
 
 
 def init_app(app: Flask) -> None:
-    """Fill in every console default the application did not set."""
+    """Fill in every console default the application did not set; templates read them
+    through console_setting()."""
     for key, value in DEFAULTS.items():
         # A list of its own per app: appending to one app's must not change the table.
         app.config.setdefault(key, list(value) if isinstance(value, list) else value)
+    app.add_template_global(setting, "console_setting")
 
 
-def setting(name: str) -> Any:
-    """Return a console setting; an unknown name is a programming error."""
-    key = name if name.startswith("CONSOLE_") else f"CONSOLE_{name}"
-    if key not in DEFAULTS:
-        raise KeyError(f"unknown console setting {key}")
-    return current_app.config[key]
+def setting(name: str, config: Mapping[str, Any] | None = None) -> Any:
+    """Return the console setting `name`, spelled as in DEFAULTS ("CONSOLE_PAGE_SIZE"), from
+    `config` (before an application context exists) or the current app's; an unknown
+    name is a programming error."""
+    if name not in DEFAULTS:
+        raise KeyError(f"unknown console setting {name!r}: use a key of console.settings.DEFAULTS")
+    return (current_app.config if config is None else config)[name]

@@ -1,13 +1,15 @@
-"""The console's own blueprint: static files, the home page and the health check."""
+"""The console's own blueprint: static files, home, health check, language and theme."""
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
     Flask,
+    Response,
     current_app,
     jsonify,
     redirect,
@@ -22,9 +24,10 @@ from sqlalchemy import text
 from . import resource_dir
 from .core import i18n, nav
 from .core.errors import DATABASE_DOWN
-from .core.permissions import login_redirect
+from .core.guards import login_redirect
 from .core.redirects import next_url
 from .extensions import db
+from .settings import setting
 
 if TYPE_CHECKING:
     from . import ConsoleState
@@ -92,9 +95,54 @@ def api_me() -> Any:
 def set_language() -> Any:
     """Remember the chosen language: on the account when signed in, else in the session."""
     chosen = request.form.get("language", "")
-    if chosen in current_app.config["CONSOLE_LANGUAGES"]:
+    if chosen in setting("CONSOLE_LANGUAGES"):
         i18n.remember_language(chosen)
     return redirect(next_url(url_for("console.home")))
+
+
+THEME_COOKIE = "console_theme"
+THEMES = ("light", "dark", "auto")
+
+
+def theme_preference() -> str:
+    """The visitor's colour theme: "light", "dark" or "auto" (follow the system)."""
+    chosen = request.cookies.get(THEME_COOKIE, "")
+    return chosen if chosen in THEMES else "auto"
+
+
+@bp.post("/theme")
+def set_theme() -> Any:
+    """Remember the chosen colour theme in a cookie, so that it works without JavaScript."""
+    response = redirect(next_url(url_for("console.home")))
+    chosen = request.form.get("theme", "")
+    if chosen in THEMES:
+        interface = current_app.session_interface
+        response.set_cookie(
+            THEME_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            path=interface.get_cookie_path(current_app),
+            secure=interface.get_cookie_secure(current_app),
+            httponly=True,
+            samesite=interface.get_cookie_samesite(current_app) or "Lax",
+        )
+    return response
+
+
+@lru_cache(maxsize=1)
+def _favicon_svg() -> bytes:
+    return (resource_dir("static") / "console" / "favicon.svg").read_bytes()
+
+
+@bp.get("/favicon.svg")
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """The console's icon, served from memory: browsers often drop an icon request half
+    way, and a response holding no open file has nothing to leak when they do."""
+    response = Response(_favicon_svg(), mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:
@@ -105,7 +153,9 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     def _layout_helpers() -> dict[str, Any]:
         return {
             "console_nav": nav.visible,
-            "console_site_name": app.config["CONSOLE_SITE_NAME"],
+            "console_nav_groups": nav.grouped,
+            "console_theme": theme_preference,
+            "console_site_name": setting("CONSOLE_SITE_NAME", app.config),
             "get_locale": get_locale,
             "console_languages": i18n.language_choices,
         }

@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,12 @@ def app_config(database_url: str, request: pytest.FixtureRequest) -> dict[str, A
         # Cheap argon2 parameters: the tests are about flows, not the hash's cost.
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": {
             "argon2__rounds": 1,
-            "argon2__memory_cost": 1024,
+            "argon2__memory_cost": 256,
             "argon2__parallelism": 1,
         },
+        # Each refusal of a locked account is its own event, written by its request: no
+        # timer outlives the test (tests/lockout/test_lockout.py covers the counting).
+        "CONSOLE_LOCKOUT_REFUSAL_INTERVAL": timedelta(0),
     }
     config.update(_settings_from_markers(request))
     return config
@@ -114,6 +118,16 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 def _fresh_g(sender: Flask, **extra: Any) -> None:
     for name in list(vars(g)):
         delattr(g, name)
+
+
+@pytest.fixture
+def no_wait(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Refusals of a locked account record their padding instead of sleeping."""
+    from console.lockout import timing
+
+    waits: list[float] = []
+    monkeypatch.setattr(timing, "pad", lambda: waits.append(timing.hash_duration()))
+    return waits
 
 
 @pytest.fixture
@@ -166,6 +180,34 @@ def login(client: FlaskClient, email: str, password: str, **extra: Any) -> Any:
     return client.post(
         "/login", data={"email": email, "password": password, **extra}, follow_redirects=False
     )
+
+
+# The password of the `member` fixture: an end user with no console permission.
+MEMBER_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def member(make_user: Callable[..., Any]) -> Any:
+    """An account with no permissions: what every end user is."""
+    return make_user("member@example.com", password=MEMBER_PASSWORD, name="Mia Member")
+
+
+@pytest.fixture
+def events(app: Flask) -> Iterator[list[dict[str, Any]]]:
+    """Every console event emitted during the test: dicts of action, actor, subject, details.
+
+    tests.support.events reads them (`actions`, `flat`).
+    """
+    from console.core.signals import console_event
+
+    seen: list[dict[str, Any]] = []
+
+    def record(sender: Any, **kwargs: Any) -> None:
+        seen.append(kwargs)
+
+    console_event.connect(record, sender=app)
+    yield seen
+    console_event.disconnect(record, sender=app)
 
 
 @pytest.fixture

@@ -74,9 +74,12 @@ def test_production_starts_with_a_real_secret(database_url):
 
 
 def test_settings_lookup_is_strict(app):
-    assert setting("PAGE_SIZE") == 50
+    assert setting("CONSOLE_PAGE_SIZE") == 50
     with pytest.raises(KeyError):
-        setting("NO_SUCH_THING")
+        setting("CONSOLE_NO_SUCH_THING")
+    # One spelling: the key as the defaults table and the configuration spell it.
+    with pytest.raises(KeyError):
+        setting("PAGE_SIZE")
 
 
 def test_api_me_answers_json_for_the_signed_in_account(signed_in_operator, client):

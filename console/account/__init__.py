@@ -19,7 +19,11 @@ _FS_POST_SETUP_DEFAULT = ".two_factor_setup"
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Register the pages, connect the signals, and route Flask-Security's two-factor
     and re-authentication steps through the console."""
-    from . import freshness, receivers, views
+    from ..core import actions, freshness
+    from . import receivers, signin, views
+    from .events import ACTIONS
+
+    actions.declare(ACTIONS)
 
     app.register_blueprint(views.bp, url_prefix=f"{state.url_prefix}/account")
     register(app, NavItem("account", "account.security", _l("Security"), None, order=10))
@@ -30,3 +34,4 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     app.before_request(views.recovery_codes_guard)
     app.add_template_filter(views.b64encode, "b64encode")
     receivers.connect(app)
+    signin.init_app(app, state)

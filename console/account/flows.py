@@ -8,13 +8,18 @@ from flask_security import naive_utcnow
 
 from ..core.signals import emit
 from ..extensions import db
-from .notify import NOTICES, send_notice
+from .notify import send_notice, tells_user
 
 # Profile fields a user may set on their own account; nothing else is ever written.
 PROFILE_FIELDS = ("name", "locale", "timezone")
 
-# Flask-Security's two-factor method names, as the audit trail spells them.
+# Flask-Security's two-factor method names, as the audit trail spells them; any other
+# method is recorded as "two_factor".
 FACTOR_ACTIONS = {"authenticator": "totp", "google_authenticator": "totp", "email": "email"}
+
+
+def _factor(method: str | None) -> str:
+    return FACTOR_ACTIONS.get(method or "", "two_factor")
 
 
 def real(user: Any) -> Any:
@@ -35,60 +40,52 @@ def update_profile(user: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
             setattr(user, name, after)
     if not changes:
         return changes
-    db.session.commit()
     emit("account.profile.updated", actor=user, subject=user, changes=changes)
+    db.session.commit()
     send_notice(user, "account.profile.updated")
     return changes
 
 
-def password_changed(user: Any, how: str | None) -> None:
-    """Record when the password was set; `how` ("changed", "reset") names a self-service
-    change to signal, None an operator's (which the operator's flow signals)."""
+def password_changed(user: Any) -> None:
+    """Date the new password (a change or a reset).
+
+    The audit trail records Flask-Security's own signal ("user.password_changed",
+    "user.password_reset"); Flask-Security commits after its view and mails the user itself.
+    """
     user = real(user)
     user.password_changed_at = naive_utcnow()
     db.session.add(user)
-    # Flask-Security commits after its view; the password mail is Flask-Security's own.
-    if how:
-        emit(f"account.password.{how}", actor=user, subject=user)
-
-
-def email_change_requested(user: Any, new_email: str) -> None:
-    """The user asked to move their account to `new_email` (confirmation mail sent)."""
-    user = real(user)
-    emit("account.email.change_requested", actor=user, subject=user, new_email=new_email)
 
 
 def email_changed(user: Any, old_email: str) -> None:
-    """The new address was confirmed: tell the old address, which may not be the user's now."""
+    """The new address was confirmed: tell the old address, which may not be the user's now.
+
+    The audit trail records Flask-Security's signal as "user.email_changed"; the notice
+    goes out once Flask-Security has committed the new address.
+    """
     user = real(user)
-    emit(
-        "account.email.changed",
-        actor=user,
-        subject=user,
-        changes={"email": [old_email, user.email]},
-    )
-    send_notice(user, "account.email.changed", recipient=old_email, new_email=user.email)
+    send_notice(user, "user.email_changed", recipient=old_email, new_email=user.email)
 
 
 def second_factor_enabled(user: Any, method: str, previous: str | None) -> None:
     """A two-factor method was confirmed with a code (setup or a change of method)."""
     user = real(user)
-    kind = FACTOR_ACTIONS.get(method, method)
-    was = FACTOR_ACTIONS.get(previous or "", previous)
+    kind = _factor(method)
+    was = _factor(previous) if previous else None
     if was and was != kind:
         # Flask-Security keeps one method: the new one replaced the old.
         emit(f"mfa.{was}.disabled", actor=user, subject=user, replaced_by=kind)
     emit(f"mfa.{kind}.enabled", actor=user, subject=user, replaced=was == kind)
-    if f"mfa.{kind}.enabled" in NOTICES:
+    if tells_user(f"mfa.{kind}.enabled"):
         send_notice(user, f"mfa.{kind}.enabled")
 
 
 def second_factor_disabled(user: Any, previous: str | None) -> None:
     """The user turned their two-factor method off."""
     user = real(user)
-    kind = FACTOR_ACTIONS.get(previous or "", previous) or "tf"
+    kind = _factor(previous)
     emit(f"mfa.{kind}.disabled", actor=user, subject=user)
-    if f"mfa.{kind}.disabled" in NOTICES:
+    if tells_user(f"mfa.{kind}.disabled"):
         send_notice(user, f"mfa.{kind}.disabled")
 
 

@@ -8,11 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, ValidationError
+
+from ..settings import setting
 
 NAME_MAX = 255
 
@@ -51,9 +52,9 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.locale.choices = [("", _l("Your browser's language"))] + [
-            (code, _language_label(code)) for code in current_app.config["CONSOLE_LANGUAGES"]
+            (code, _language_label(code)) for code in setting("CONSOLE_LANGUAGES")
         ]
-        default_zone = current_app.config["CONSOLE_DEFAULT_TIMEZONE"]
+        default_zone = setting("CONSOLE_DEFAULT_TIMEZONE")
         self.timezone.choices = [("", _l("The console's default (%(zone)s)", zone=default_zone))]
         self.timezone.choices += [(zone, zone) for zone in timezone_names()]
 

@@ -43,16 +43,7 @@ def _by_the_user(user: Any) -> bool:
 
 
 def _password_changed(app: Flask, user: Any, **extra: Any) -> None:
-    # An operator setting the password is recorded by the operator's own flow.
-    flows.password_changed(user, "changed" if _by_the_user(user) else None)
-
-
-def _password_reset(app: Flask, user: Any, **extra: Any) -> None:
-    flows.password_changed(user, "reset")
-
-
-def _email_change_requested(app: Flask, user: Any, new_email: str, **extra: Any) -> None:
-    flows.email_change_requested(user, new_email)
+    flows.password_changed(user)
 
 
 def _email_changed(app: Flask, user: Any, old_email: str, **extra: Any) -> None:
@@ -60,9 +51,9 @@ def _email_changed(app: Flask, user: Any, old_email: str, **extra: Any) -> None:
 
 
 def _profile_changed(app: Flask, user: Any, method: str, **extra: Any) -> None:
-    previous = _previous_method(user)
-    if _by_the_user(user):
-        flows.second_factor_enabled(user, method, previous)
+    # Sent only by the account holder's own set-up pages; the audit trail records this
+    # fact through the flow alone.
+    flows.second_factor_enabled(user, method, _previous_method(user))
 
 
 def _code_confirmed(app: Flask, user: Any, method: str, **extra: Any) -> None:
@@ -74,9 +65,9 @@ def _code_confirmed(app: Flask, user: Any, method: str, **extra: Any) -> None:
 
 
 def _disabled(app: Flask, user: Any, **extra: Any) -> None:
-    previous = _previous_method(user)
-    if _by_the_user(user):
-        flows.second_factor_disabled(user, previous)
+    # Flask-Security sends this from the account holder's own pages (an operator's reset
+    # goes through console/mfa/flows.py); the flow is the one record of it.
+    flows.second_factor_disabled(user, _previous_method(user))
 
 
 def _codes_generated(app: Flask, user: Any, count: int, **extra: Any) -> None:
@@ -92,8 +83,7 @@ def connect(app: Flask) -> None:
     """Connect every receiver for `app` (signals are sent with the app as sender)."""
     pairs = (
         (fs.password_changed, _password_changed),
-        (fs.password_reset, _password_reset),
-        (fs.change_email_instructions_sent, _email_change_requested),
+        (fs.password_reset, _password_changed),
         (fs.change_email_confirmed, _email_changed),
         (fs.tf_profile_changed, _profile_changed),
         (fs.tf_code_confirmed, _code_confirmed),

@@ -9,10 +9,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_security.proxies import _security
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import WebAuthn
+from ..core import factors
 
 # Few enough that the user should make new ones before they run out.
 FEW_RECOVERY_CODES = 2
@@ -62,33 +60,26 @@ class SecuritySummary:
     two_factor_method: str | None
     email_codes: str
     passkeys: int
-    passkeys_second_factor: int
     recovery_codes: int
+    # Keys of the registered factors set up, and how many of them are second factors.
+    factors: tuple[str, ...] = ()
+    second_factors: int = 0
     warnings: list[Warning] = field(default_factory=list)
 
     @property
     def totp_enabled(self) -> bool:
-        return self.two_factor_method in ("authenticator", "google_authenticator")
-
-    @property
-    def second_factors(self) -> int:
-        return int(self.two_factor_method is not None) + int(self.passkeys_second_factor > 0)
+        return "authenticator" in self.factors
 
 
 def summarize(user: Any) -> SecuritySummary:
-    """The summary for `user` (two small queries: passkeys and recovery codes)."""
+    """The summary for `user`; which factors count comes from the factor registry."""
     config = current_app.config
     method = user.tf_primary_method or None
-    passkeys = db.session.execute(
-        select(WebAuthn.usage, func.count())
-        .where(WebAuthn.user_id == user.id)
-        .group_by(WebAuthn.usage)
-    ).all()
-    total = sum(count for _usage, count in passkeys)
-    second = total if config["SECURITY_WAN_ALLOW_AS_MULTI_FACTOR"] else 0
-    if method == "email":
+    found = factors.set_up(user)
+    keys = tuple(factor.key for factor in found)
+    if "email" in keys:
         email_codes = "primary"
-    elif method and config["SECURITY_TWO_FACTOR_RESCUE_EMAIL"]:
+    elif "authenticator" in keys and config["SECURITY_TWO_FACTOR_RESCUE_EMAIL"]:
         email_codes = "fallback"
     else:
         email_codes = "off"
@@ -99,9 +90,10 @@ def summarize(user: Any) -> SecuritySummary:
         email_confirmed_at=user.confirmed_at,
         two_factor_method=method,
         email_codes=email_codes,
-        passkeys=total,
-        passkeys_second_factor=second,
+        passkeys=len(user.webauthn),
         recovery_codes=_security.mf_recovery_codes_util.remaining(user),
+        factors=keys,
+        second_factors=sum(1 for factor in found if factor.second_factor),
     )
     summary.warnings = [Warning(key, *WARNINGS[key]) for key in _warning_keys(summary, user)]
     return summary

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,22 +19,19 @@ from flask_security import url_for_security
 from flask_security.proxies import _security
 from markupsafe import Markup
 
-from ..core import nav, sections
+from ..core import factors, links, nav, sections
 from ..core.errors import render_error, wants_json
+from ..core.freshness import fresh_for_changes
+from ..core.guards import signed_in
 from ..core.htmx import is_htmx, render_page_or_fragment
 from . import flows
 from .forms import ProfileForm
-from .freshness import fresh_for_changes, signed_in
 from .summary import summarize
 
 bp = Blueprint("account", __name__)
 
-# Pages other features add under /account; linked from the center when they exist.
-RELATED_PAGES = {
-    "sessions": "/account/sessions",
-    "activity": "/account/activity",
-    "passkeys": "/account/passkeys",
-}
+# The account's own pages other features provide; linked from the center when they exist.
+RELATED_PAGES = ("sessions", "activity", "passkeys")
 
 
 @bp.get("/")
@@ -85,7 +81,7 @@ def factor_added() -> Any:
     """Where Flask-Security sends the user after a two-factor change: a first factor
     should come with recovery codes, so that is the next step."""
     user = flows.real(current_user)
-    if user.tf_primary_method and not _security.mf_recovery_codes_util.remaining(user):
+    if factors.has_second_factor(user) and not _security.mf_recovery_codes_util.remaining(user):
         flash(_("Now generate recovery codes, in case you lose your second factor."), "info")
         return redirect(url_for_security("mf_recovery_codes"))
     return redirect(url_for("account.security"))
@@ -109,13 +105,5 @@ def b64encode(text: str) -> str:
 
 
 def _related_pages() -> dict[str, str]:
-    prefix = current_app.extensions["console"].url_prefix
-    routed = {rule.rule for rule in current_app.url_map.iter_rules()}
-    found = {}
-    for key, path in RELATED_PAGES.items():
-        for candidate in (prefix + path, prefix + path + "/"):
-            if candidate in routed:
-                # script_root: a console mounted under a WSGI host (or a proxy's prefix).
-                found[key] = request.script_root + candidate
-                break
-    return found
+    found = {key: links.url_for(f"account.{key}") for key in RELATED_PAGES}
+    return {key: url for key, url in found.items() if url}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..core import sections
+from ..core import links, sections
 from ..core.nav import NavItem, register
 
 if TYPE_CHECKING:
@@ -17,9 +17,13 @@ if TYPE_CHECKING:
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Tables, receivers, pages, the activity section, the CLI group and demo events."""
     from ..cli import console_cli
+    from ..core import actions
     from . import labels, receivers, recorder, views
     from .cli import audit_cli
     from .demo import seed_events
+    from .events import ACTIONS
+
+    actions.declare(ACTIONS)
 
     # Order matters: after_request runs last-registered first, so a leftover sign-in
     # attempt is recorded before the leftover events are committed.
@@ -27,13 +31,27 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     receivers.connect(app)
 
     app.add_template_global(labels.label, "audit_action_label")
+    app.add_template_global(labels.description, "audit_action_description")
+    app.add_template_global(labels.is_labelled, "audit_action_labelled")
+    app.add_template_global(labels.role_subject, "audit_role_subject")
+    app.add_template_global(labels.device, "audit_device")
     app.add_template_global(labels.changes, "audit_changes")
     app.add_template_global(labels.parsed, "audit_details")
     app.register_blueprint(views.bp, url_prefix=state.url_prefix or None)
     register(
-        app, NavItem("admin", "audit.index", _l("Audit"), "audit:read", order=50, shortcut="g a")
+        app,
+        NavItem(
+            "admin",
+            "audit.index",
+            _l("Audit"),
+            "audit:read",
+            order=50,
+            shortcut="g a",
+            group="audit",
+        ),
     )
     register(app, NavItem("account", "audit.activity", _l("Activity"), None, order=40))
+    links.register(app, "account.activity", lambda: url_for("audit.activity"))
     sections.register(
         app,
         "user",

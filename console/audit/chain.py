@@ -81,16 +81,19 @@ def lock_head(session: Session) -> AuditChainHead:
     return head
 
 
-def append(session: Session, events: list[dict[str, Any]]) -> None:
-    """Insert `events` (column dicts without hashes) at the end of the chain, in order."""
+def append(session: Session, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert `events` (column dicts without hashes) at the end of the chain, in order;
+    returns the rows as written (with their hashes)."""
     if not events:
-        return
+        return []
     head = lock_head(session)
     prev = head.last_hash or head.anchor_hash or GENESIS
     per_day: dict[tuple[Any, str], int] = {}
+    written = []
     for event in events:
         digest = event_hash(prev, content_of(event))
         session.execute(insert(AuditEvent).values(**event, prev_hash=prev, hash=digest))
+        written.append({**event, "prev_hash": prev, "hash": digest})
         prev = digest
         key = (event["created_at"].date(), event["action"])
         per_day[key] = per_day.get(key, 0) + 1
@@ -108,6 +111,7 @@ def append(session: Session, events: list[dict[str, Any]]) -> None:
             )
         )
     session.expire(head)
+    return written
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def seed_events(days: int = 30) -> int:
             own.append((at, "user.password_changed", user, {"changes": {"password": ["", ""]}}))
         if rng.random() < 0.15:
             at = now - timedelta(days=rng.uniform(0, days))
-            own.append((at, "mfa.totp.changed", user, {"method": "authenticator"}))
+            own.append((at, "mfa.totp.enabled", user, {"replaced": False}))
         planned += [
             (at, action, actor, user, details, ip, agent) for at, action, actor, details in own
         ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 from flask_security import naive_utcnow
 
+from ..core import actions, dates
 from ..core.spreadsheet import neutralize
 from ..extensions import db
 from ..settings import setting
@@ -27,10 +29,17 @@ def record(
     created_at: datetime | None = None,
 ) -> None:
     """Record an event; it commits with the current transaction (or at the request's end)."""
+    if actions.find(action) is None:
+        # Still recorded: losing a security event is worse than an unlabelled one.
+        warnings.warn(f"audit action {action!r} is not declared", UndeclaredActionWarning, 2)
     values = recorder.build(
         action, actor=actor, subject=subject, details=details, created_at=created_at
     )
     recorder.queue(db.session(), values)
+
+
+class UndeclaredActionWarning(UserWarning):
+    """An event was recorded under an action no feature declared in core.actions."""
 
 
 def verify() -> chain.VerifyResult:
@@ -51,7 +60,9 @@ def purge(
     Each batch commits with its new anchor, so an interrupted purge can simply run again.
     Returns how many events were deleted; the purge itself is recorded.
     """
-    cutoff = naive_utcnow() - (retention if retention is not None else setting("AUDIT_RETENTION"))
+    if retention is None:
+        retention = setting("CONSOLE_AUDIT_RETENTION")
+    cutoff = naive_utcnow() - retention
     total = 0
     while True:
         deleted = chain.purge_batch(db.session(), cutoff, batch)
@@ -71,7 +82,9 @@ def purge(
 
 def purge_candidates(retention: Any = None) -> int:
     """How many events a purge would delete now (for a progress bar)."""
-    cutoff = naive_utcnow() - (retention if retention is not None else setting("AUDIT_RETENTION"))
+    if retention is None:
+        retention = setting("CONSOLE_AUDIT_RETENTION")
+    cutoff = naive_utcnow() - retention
     return chain.count_before(db.session(), cutoff)
 
 
@@ -101,7 +114,9 @@ EXPORT_COLUMNS = (
 def _row(event: Any) -> dict[str, Any]:
     return {
         name: (
-            getattr(event, name).isoformat() + "Z" if name == "created_at" else getattr(event, name)
+            dates.iso_utc(event.created_at, precise=True)
+            if name == "created_at"
+            else getattr(event, name)
         )
         for name in EXPORT_COLUMNS
     }

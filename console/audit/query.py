@@ -5,18 +5,20 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, false, select, union_all
+from sqlalchemy import Select, false, select, union_all
 
+from ..core import dates
+from ..core.search import like_prefix, starts_with
 from ..extensions import db
 from .models import AuditDailyCount, AuditEvent
 
 ERRORS = {
-    "since": _l("Enter a date as YYYY-MM-DD (optionally with a time, HH:MM)."),
-    "until": _l("Enter a date as YYYY-MM-DD (optionally with a time, HH:MM)."),
+    "since": dates.BAD_DAY,
+    "until": dates.BAD_DAY,
     "ip": _l("Enter an IPv4 or IPv6 address."),
     "subject": _l("Enter an email address (or its beginning) or a user id."),
     "range": _l("The start of the time range must come before its end."),
@@ -29,25 +31,8 @@ def _moment(value: str, end: bool) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=None)
     except ValueError:
         day = date.fromisoformat(value)
-    # A bare date as an end means "through that whole day".
-    return (
-        datetime.combine(day + timedelta(days=1), time()) if end else datetime.combine(day, time())
-    )
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _starts_with(column: Any, prefix: str) -> Any:
-    """`column` starts with `prefix`, case-sensitively, in a form an index serves: LIKE on
-    PostgreSQL (pattern-ops indexes), a range on SQLite (whose LIKE ignores case and so
-    cannot use a plain index)."""
-    if db.engine.dialect.name != "sqlite":
-        return column.like(_escape_like(prefix) + "%", escape="\\")
-    last = ord(prefix[-1])
-    following = prefix[:-1] + chr(last + 1) if last < 0x10FFFF else prefix + "\uffff"
-    return and_(column >= prefix, column < following)
+    # A bare date is the operator's day; as an end it means "through that whole day".
+    return dates.day_start(day + timedelta(days=1) if end else day)
 
 
 @dataclass
@@ -99,13 +84,13 @@ class EventFilter:
     def apply(self, stmt: Select) -> Select:
         """Add this filter's conditions to `stmt`."""
         if self.actor:
-            stmt = stmt.where(_starts_with(AuditEvent.actor_email, self.actor))
+            stmt = stmt.where(starts_with(AuditEvent.actor_email, self.actor))
         if self.subject_id is not None:
             stmt = stmt.where(AuditEvent.subject_id == self.subject_id)
         elif self.subject:
-            stmt = stmt.where(_starts_with(AuditEvent.subject_email, self.subject))
+            stmt = stmt.where(starts_with(AuditEvent.subject_email, self.subject))
         if self.action:
-            stmt = stmt.where(_starts_with(AuditEvent.action, self.action))
+            stmt = stmt.where(starts_with(AuditEvent.action, self.action))
         if self.ip:
             stmt = stmt.where(AuditEvent.ip == self.ip)
         if self.since:
@@ -126,9 +111,7 @@ class Page:
 def _actions_starting(prefix: str) -> list[str]:
     """Every action ever recorded that starts with `prefix`, from the daily counters."""
     stmt = (
-        select(AuditDailyCount.action)
-        .distinct()
-        .where(AuditDailyCount.action.like(_escape_like(prefix) + "%", escape="\\"))
+        select(AuditDailyCount.action).distinct().where(like_prefix(AuditDailyCount.action, prefix))
     )
     return list(db.session.scalars(stmt))
 

@@ -142,15 +142,9 @@ def on_tf_code_confirmed(app: Any, user: Any, method: str = "", **_: Any) -> Non
     flows.record("mfa.two_factor.confirmed", actor=user, subject=user, details={"method": method})
 
 
-# tf_profile_changed: user, method - the two-factor method was set up or changed.
-def on_tf_profile_changed(app: Any, user: Any, method: str = "", **_: Any) -> None:
-    action = "mfa.totp.changed" if method == "authenticator" else "mfa.two_factor.changed"
-    flows.record(action, actor=_actor_or(user), subject=user, details={"method": method})
-
-
-# tf_disabled: user
-def on_tf_disabled(app: Any, user: Any, **_: Any) -> None:
-    flows.record("mfa.two_factor.disabled", actor=_actor_or(user), subject=user)
+# tf_profile_changed (user, method) and tf_disabled (user) are one fact each with the
+# account feature's "mfa.<factor>.enabled" / "mfa.<factor>.disabled", which name the factor
+# and what it replaced: console/account/receivers.py records them, nothing here.
 
 
 # tf_security_token_sent: user, method, token, login_token, phone_number
@@ -241,8 +235,6 @@ FLASK_SECURITY_RECEIVERS = {
     fs.refresh_tracker_created: on_refresh_tracker_created,
     fs.refresh_tracker_revoked: on_refresh_tracker_revoked,
     fs.tf_code_confirmed: on_tf_code_confirmed,
-    fs.tf_profile_changed: on_tf_profile_changed,
-    fs.tf_disabled: on_tf_disabled,
     fs.tf_security_token_sent: on_tf_security_token_sent,
     fs.us_profile_changed: on_us_profile_changed,
     fs.us_security_token_sent: on_us_security_token_sent,
@@ -309,6 +301,8 @@ def record_unmatched_sign_in(response: Response) -> Response:
         form is None
         or request.method != "POST"
         or g.get("console_audit_login_outcome")
+        # A locked account's refusal: the lockout records it ("user.login_refused").
+        or g.get("console_lockout_refused")
         or not _auditing(current_app)
         or response.status_code not in (200, 400, 401)
         or _signed_in() is not None

@@ -8,16 +8,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from flask_security import naive_utcnow
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..core.signals import events_committed
 from ..extensions import db
 from . import chain
 from .redact import redact
 
 PENDING = "console_audit_pending"
+WRITTEN = "console_audit_written"
 UNRESOLVED = "_unresolved"
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -92,12 +94,22 @@ def pending(session: Session) -> list[dict[str, Any]]:
 def _before_commit(session: Session) -> None:
     events = session.info.pop(PENDING, None)
     if events:
-        chain.append(session, _resolve(session, events))
+        written = chain.append(session, _resolve(session, events))
+        session.info.setdefault(WRITTEN, []).extend(written)
+
+
+def _after_commit(session: Session) -> None:
+    # Only now are the events durable: consumers outside the database hear of them once.
+    written = session.info.pop(WRITTEN, None)
+    if written:
+        sender = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+        events_committed.send(sender, events=written)
 
 
 def _after_rollback(session: Session) -> None:
     # The action was undone, so the events describing it go too.
     session.info.pop(PENDING, None)
+    session.info.pop(WRITTEN, None)
 
 
 def install_session_hooks() -> None:
@@ -105,6 +117,7 @@ def install_session_hooks() -> None:
     # Every Session class: a worker or a script with its own session appends the same way.
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
 
 

@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
+from ..core.guards import login_redirect, permission_required
 from ..core.htmx import render_page_or_fragment
-from ..core.permissions import login_redirect, permission_required
+from ..core.paths import admin_route
 from ..extensions import db
 from ..settings import setting
 from . import flows, query
@@ -18,11 +19,11 @@ bp = Blueprint("audit", __name__)
 
 
 def _page_size() -> int:
-    size = request.args.get("size", type=int) or setting("PAGE_SIZE")
-    return max(1, min(size, setting("PAGE_SIZE_MAX")))
+    size = request.args.get("size", type=int) or setting("CONSOLE_PAGE_SIZE")
+    return max(1, min(size, setting("CONSOLE_PAGE_SIZE_MAX")))
 
 
-@bp.get("/admin/audit/")
+@admin_route(bp, "/audit/", methods=["GET"])
 @permission_required("audit:read")
 def index() -> Any:
     """The trail, newest first, filtered; bad filters get a message and no rows."""
@@ -44,7 +45,7 @@ def index() -> Any:
     return response
 
 
-@bp.get("/admin/audit/<int:event_id>")
+@admin_route(bp, "/audit/<int:event_id>", methods=["GET"])
 @permission_required("audit:read")
 def detail(event_id: int) -> Any:
     """One event with its diff and its place in the chain."""
@@ -65,14 +66,14 @@ def _export(kind: str, mimetype: str, producer: Any) -> Response:
     return response
 
 
-@bp.get("/admin/audit/export.csv")
+@admin_route(bp, "/audit/export.csv", methods=["GET"])
 @permission_required("audit:read")
 def export_csv() -> Response:
     """The filtered trail as CSV, streamed."""
     return _export("csv", "text/csv; charset=utf-8", flows.export_csv)
 
 
-@bp.get("/admin/audit/export.jsonl")
+@admin_route(bp, "/audit/export.jsonl", methods=["GET"])
 @permission_required("audit:read")
 def export_jsonl() -> Response:
     """The filtered trail as JSON Lines, streamed."""
@@ -85,7 +86,7 @@ def activity() -> Any:
     if not current_user.is_authenticated:
         return login_redirect()
     before = request.args.get("before", type=int)
-    result = query.for_subject(current_user.id, setting("PAGE_SIZE"), before)
+    result = query.for_subject(current_user.id, setting("CONSOLE_PAGE_SIZE"), before)
     return render_page_or_fragment(
         "audit/activity.html", "audit/_activity_rows.html", events_page=result
     )

@@ -8,7 +8,8 @@ from flask import abort, redirect, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from .permissions import PERMISSIONS, login_redirect
+from .guards import login_redirect
+from .permissions import PERMISSIONS
 
 
 class PermissionMixin:

@@ -8,6 +8,7 @@ import secrets
 
 from flask import Flask, Response, g, request
 
+from ..settings import setting
 from .paths import under_prefix
 from .redirects import REDIRECT_HEADERS, home, is_safe_header
 
@@ -43,10 +44,12 @@ def content_security_policy(nonce: str) -> str:
 
 def use_host_prefix(config: dict) -> bool:
     """Whether cookie names get the __Host- prefix (CONSOLE_COOKIE_HOST_PREFIX, or automatic)."""
-    choice = config.get("CONSOLE_COOKIE_HOST_PREFIX")
+    choice = setting("CONSOLE_COOKIE_HOST_PREFIX", config)
     if choice is not None:
         return bool(choice)
-    return config.get("CONSOLE_ENV") == "production" and not config.get("SESSION_COOKIE_DOMAIN")
+    return setting("CONSOLE_ENV", config) == "production" and not config.get(
+        "SESSION_COOKIE_DOMAIN"
+    )
 
 
 def _configure_cookies(app: Flask) -> None:

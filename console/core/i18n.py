@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytz
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from ..extensions import babel
+from ..settings import setting
 
 # Each language named in itself, so a reader finds their own whatever the page's language.
 LANGUAGE_NAMES = {
@@ -20,7 +21,7 @@ LANGUAGE_NAMES = {
 
 def select_locale() -> str | None:
     """The user's saved language, else the switcher's choice, else Accept-Language."""
-    languages = current_app.config["CONSOLE_LANGUAGES"]
+    languages = setting("CONSOLE_LANGUAGES")
     if not has_request_context():
         return languages[0]
     saved = getattr(current_user, "locale", None) if current_user else None
@@ -33,9 +34,7 @@ def select_locale() -> str | None:
 
 def language_choices() -> list[tuple[str, str]]:
     """(code, name) for the layout's language switcher."""
-    return [
-        (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["CONSOLE_LANGUAGES"]
-    ]
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in setting("CONSOLE_LANGUAGES")]
 
 
 def remember_language(code: str) -> None:
@@ -58,12 +57,12 @@ def select_timezone() -> str | None:
     # "localtime"): such a saved zone would break every page that shows a date.
     if saved and saved in pytz.all_timezones_set:
         return saved
-    return current_app.config["CONSOLE_DEFAULT_TIMEZONE"]
+    return setting("CONSOLE_DEFAULT_TIMEZONE")
 
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with the console's catalogues and selectors."""
-    from .. import resource_dir
+    from .state import resource_dir
 
     ours = str(resource_dir("translations"))
     if "babel" in app.extensions:

@@ -37,7 +37,7 @@ def normalize_origin(value: str) -> str | None:
 
 def allowed_origins() -> set[str]:
     """This request's own origin (ProxyFix has made it the public one) and the trusted."""
-    trusted = setting("TRUSTED_ORIGINS") or ()
+    trusted = setting("CONSOLE_TRUSTED_ORIGINS") or ()
     if isinstance(trusted, str):
         trusted = trusted.replace(",", " ").split()
     origins = {normalize_origin(request.host_url)}

@@ -1,19 +1,11 @@
-"""Permissions are defined in code, each with a description; views check them by name."""
+"""Permissions are defined in code, each with a description; flows and pages ask by name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort, redirect
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from .htmx import hx_redirect, is_htmx
-from .redirects import current_path, safe_url
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 PERMISSIONS: dict[str, Any] = {
     "users:read": _l("See user accounts, their roles, factors and sessions"),
@@ -42,30 +34,3 @@ def has_permission(permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission}")
     return bool(current_user.is_authenticated and current_user.has_permission(permission))
-
-
-def login_redirect() -> Any:
-    """Send an anonymous visitor to sign in, then back here (HX-Redirect for HTMX)."""
-    from flask_security import url_for_security
-
-    target = url_for_security("login", next=safe_url(current_path()))
-    return hx_redirect(target) if is_htmx() else redirect(target)
-
-
-def permission_required(permission: str) -> Callable[[F], F]:
-    """Guard a view: anonymous -> sign in, signed in without `permission` -> 403."""
-    if permission not in PERMISSIONS:
-        raise KeyError(f"unknown permission {permission}")
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_redirect()
-            if not current_user.has_permission(permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator

@@ -10,6 +10,7 @@ action, the CLI and any JSON client get the same answer; pages call `may` (or
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,7 @@ MESSAGES = {
         "holds them may change this account."
     ),
     "self": _l("You cannot do this to your own account here; use your account pages."),
+    "reauth": _l("Confirm it is you: sign in again, then repeat the action."),
 }
 
 
@@ -86,6 +88,18 @@ def may(
     return refusal(actor, permission, target=target, allow_self=allow_self) is None
 
 
+def require_fresh(within: timedelta | None = None) -> None:
+    """Raise PolicyError("reauth") when this request's sign-in is older than `within`.
+
+    `within=None` is Flask-Security's own window; outside a request (the CLI) there is no
+    session to be stale. Views map the refusal to the re-authentication detour.
+    """
+    from .freshness import is_fresh
+
+    if not is_fresh(within):
+        raise PolicyError("reauth")
+
+
 def outranking_ids(actor: Any, user_ids: Iterable[int]) -> set[int]:
     """Of `user_ids`, those holding a permission `actor` lacks: one query for a whole page."""
     from ..models import Role, roles_users
@@ -104,3 +118,19 @@ def outranking_ids(actor: Any, user_ids: Iterable[int]) -> set[int]:
         for user_id, role in rows
         if user_id != actor.id and not set(role.get_permissions()) <= held
     }
+
+
+def answer(error: PolicyError) -> Any:
+    """The response for a refusal no view handled: the re-authentication detour, or a 403
+    page (or JSON) saying why. Nothing was written: flows refuse before they change data."""
+    from .errors import render_error
+    from .freshness import reauthenticate
+
+    if error.code == "reauth":
+        return reauthenticate()
+    return render_error(403, message=str(error))
+
+
+def init_app(app: Any) -> None:
+    """A refusal that reaches Flask becomes `answer`'s response, never a 500."""
+    app.register_error_handler(PolicyError, answer)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, request
+from flask import request
 from werkzeug.urls import iri_to_uri
+
+from ..settings import setting
 
 # Headers that send a browser (or htmx) somewhere else; each goes through is_safe_url.
 REDIRECT_HEADERS = ("Location", "HX-Redirect", "HX-Location")
@@ -60,7 +62,7 @@ def is_safe_url(target: str | None, host: str | None = None) -> bool:
 
 def home() -> str:
     """The console's home page, under the mount prefix (script_root) and the URL prefix."""
-    return f"{request.script_root}{current_app.config['CONSOLE_URL_PREFIX']}/"
+    return f"{request.script_root}{setting('CONSOLE_URL_PREFIX')}/"
 
 
 def safe_url(target: str | None, default: str | None = None) -> str:

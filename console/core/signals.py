@@ -20,6 +20,17 @@ _signals = Namespace()
 #            secrets already redacted
 console_event = _signals.signal("console-event")
 
+# Sent once after each commit that wrote audit events, with the events that commit wrote,
+# in chain order; never for a transaction that rolled back. Consumers that must see each
+# fact exactly once (webhooks, a log stream) listen here rather than to console_event.
+#   sender:  the Flask app (None outside an application context)
+#   events:  list of dicts, one per stored event: action, created_at, actor_id,
+#            actor_email, subject_id, subject_email, ip, user_agent, request_id,
+#            details (canonical JSON text), prev_hash, hash
+# The committing session cannot run SQL while this is sent: a receiver that needs the
+# database queues its work or opens a session of its own.
+events_committed = _signals.signal("events-committed")
+
 
 def emit(action: str, *, actor: Any = None, subject: Any = None, **details: Any) -> None:
     """Send `console_event` for the current app."""

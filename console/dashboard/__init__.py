@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from ..core.nav import NavItem, register
+from ..core.paths import admin_path
 
 if TYPE_CHECKING:
     from .. import ConsoleState
@@ -20,6 +21,11 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     from . import models, views  # noqa: F401 - the snapshot table
     from .cli import dashboard_cli
 
-    app.register_blueprint(views.bp, url_prefix=state.url_prefix or None)
+    app.register_blueprint(views.bp, url_prefix=admin_path(app))
     console_cli.add_command(dashboard_cli)
-    register(app, NavItem("admin", "dashboard.index", _l("Dashboard"), "users:read", order=0))
+    register(
+        app,
+        NavItem(
+            "admin", "dashboard.index", _l("Dashboard"), "users:read", order=0, group="overview"
+        ),
+    )

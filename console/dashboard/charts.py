@@ -48,10 +48,8 @@ class DailyChart:
     x_ticks: list[Tick]
 
 
-def _nice_max(value: int) -> int:
-    """The smallest 1/2/5 x 10^n at or above `value` (at least 1)."""
-    if value <= 1:
-        return 1
+def nice_step(value: float) -> int:
+    """The smallest whole 1/2/5 x 10^n at or above `value` (at least 1)."""
     magnitude = 1
     while magnitude * 10 < value:
         magnitude *= 10
@@ -61,11 +59,20 @@ def _nice_max(value: int) -> int:
     return 10 * magnitude
 
 
+def nice_ticks(top: int, most: int = 5) -> list[int]:
+    """Round axis values from 0 up to at least `top`, at most `most` steps apart from 0."""
+    step = nice_step(max(top, 1) / most)
+    # Ceiling division: the last tick is the first multiple of the step at or above `top`.
+    steps = max(-(-top // step), 1)
+    return [step * i for i in range(steps + 1)]
+
+
 def daily_chart(days: list[Any], series: list[tuple[str, str, str]]) -> DailyChart:
     """Bars for `days` (objects with .day); `series` is (attribute, css class, name)."""
     plot_bottom = HEIGHT - BOTTOM
     plot_height = plot_bottom - TOP
-    top_value = _nice_max(max((getattr(d, attr) for d in days for attr, _, _ in series), default=0))
+    values = nice_ticks(max((getattr(d, attr) for d in days for attr, _, _ in series), default=0))
+    top_value = values[-1]
     slot = (WIDTH - LEFT) / max(len(days), 1)
     bar_width = max(slot / (len(series) + 1), 1)
     drawn = []
@@ -86,10 +93,7 @@ def daily_chart(days: list[Any], series: list[tuple[str, str, str]]) -> DailyCha
                 )
             )
         drawn.append((css, name, bars))
-    y_ticks = [
-        Tick(round(plot_bottom - plot_height * part / 4, 2), str(top_value * part // 4))
-        for part in range(5)
-    ]
+    y_ticks = [Tick(round(plot_bottom - plot_height * v / top_value, 2), str(v)) for v in values]
     step = max(len(days) // 6, 1)
     x_ticks = [
         Tick(round(LEFT + i * slot + slot / 2, 2), format_date(days[i].day, "d MMM"))

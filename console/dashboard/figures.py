@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_security import naive_utcnow
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from ..audit.models import AuditDailyCount
 from ..audit.query import recent
+from ..core import factors
 from ..extensions import db
-from ..models import Role, User, WebAuthn, roles_users
+from ..models import Role, User, roles_users
 from ..settings import setting
 
 # Users (and sessions) per statement while computing the snapshot.
@@ -65,8 +66,8 @@ class Day:
 
 
 def has_mfa() -> Any:
-    """A second factor: a two-factor method or any WebAuthn key."""
-    return or_(User.tf_primary_method.is_not(None), exists().where(WebAuthn.user_id == User.id))
+    """A second factor, as the factor registry defines it."""
+    return factors.has_second_factor_condition()
 
 
 def _ranges(column: Any, batch: int) -> Iterator[tuple[int, int]]:
@@ -84,7 +85,7 @@ def compute_user_figures(
     now: datetime, batch: int = BATCH, progress: Callable[[int], None] | None = None
 ) -> UserFigures:
     """Every per-user and per-role figure, in id ranges of `batch` users (short statements)."""
-    dormant_before = (now - timedelta(days=int(setting("DORMANT_DAYS")))).date()
+    dormant_before = (now - timedelta(days=int(setting("CONSOLE_DORMANT_DAYS")))).date()
     cutoff = datetime.combine(dormant_before, datetime.min.time())
     locked = and_(User.locked_until.is_not(None), User.locked_until > now)
     totals = [0] * 6
@@ -164,7 +165,7 @@ def count_live_sessions(now: datetime, batch: int = BATCH) -> int | None:
         return None
     if not hasattr(store, "live_clause"):
         return None
-    clause = store.live_clause(now, setting("SESSION_IDLE_TIMEOUT"))
+    clause = store.live_clause(now, setting("CONSOLE_SESSION_IDLE_TIMEOUT"))
     total = 0
     for low, high in _ranges(SessionRecord.id, batch):
         total += int(

@@ -31,7 +31,7 @@ class Snapshot:
 
     def stale(self, now: datetime) -> bool:
         """Older than CONSOLE_DASHBOARD_REFRESH."""
-        return self.computed_at <= now - setting("DASHBOARD_REFRESH")
+        return self.computed_at <= now - setting("CONSOLE_DASHBOARD_REFRESH")
 
 
 def _encode(users: figures.UserFigures, live_sessions: int | None) -> str:
@@ -140,7 +140,7 @@ def claim(now: datetime, force: bool = False) -> bool:
     that died would leave it).
     """
     _ensure_row()
-    period: timedelta = setting("DASHBOARD_REFRESH")
+    period: timedelta = setting("CONSOLE_DASHBOARD_REFRESH")
     stale = or_(
         DashboardSnapshot.computed_at.is_(None),
         DashboardSnapshot.computed_at <= now - period,
@@ -191,6 +191,18 @@ def refresh_if_claimed(force: bool = False) -> bool:
         release(now)
         raise
     return True
+
+
+def compute_if_missing() -> Snapshot | None:
+    """On a cold start, compute the snapshot in this request, or None while another worker is
+    already computing it (the page says so rather than waiting) or the computation failed."""
+    try:
+        if not refresh_if_claimed():
+            return None
+    except Exception:  # the page still answers, with its empty state
+        log.exception("dashboard snapshot computation failed")
+        return None
+    return load()
 
 
 def refresh_after(response: Response, force: bool = False) -> None:

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_security import naive_utcnow
 from werkzeug.routing import BuildError
 
-from ..core.permissions import permission_required
+from ..core.guards import permission_required
+from ..core.permissions import has_permission
 from . import charts, figures, snapshot
 
 bp = Blueprint("dashboard", __name__)
@@ -25,11 +26,11 @@ def _dormant_link(users: figures.UserFigures) -> str | None:
         return None
 
 
-@bp.get("/admin/dashboard/")
+@bp.get("/dashboard/")
 @permission_required("users:read")
 def index() -> Any:
     """Figures for the whole console on one page, from the stored snapshot."""
-    current = snapshot.load()
+    current = snapshot.load() or snapshot.compute_if_missing()
     days = figures.daily(30)
     chart = charts.daily_chart(
         days,
@@ -61,15 +62,16 @@ def index() -> Any:
             },
             live_sessions=current.live_sessions if current else None,
             recent=figures.recent_events(10),
+            can_read_audit=has_permission("audit:read"),
             dormant_link=_dormant_link(users) if users else None,
         )
     )
-    if current is None or current.stale(naive_utcnow()):
+    if current is not None and current.stale(naive_utcnow()):
         snapshot.refresh_after(response)
     return response
 
 
-@bp.post("/admin/dashboard/refresh")
+@bp.post("/dashboard/refresh")
 @permission_required("users:read")
 def refresh() -> Any:
     """Recompute the figures after this response (one worker at a time), then come back."""

@@ -40,7 +40,13 @@ user_authenticated.connect(_on_authenticated, weak=False)
 
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Turn the lockout on for `app` (its forms are passed to Security by the factory)."""
+    from ..core import actions
+    from . import refusals
+    from .events import ACTIONS
     from .guards import no_sign_out_on_get, same_answer_for_unknown_username_recovery
+
+    actions.declare(ACTIONS)
+    refusals.init_app(app)
 
     app.extensions[EXTENSION_KEY] = True
     app.before_request(no_sign_out_on_get)

@@ -43,7 +43,6 @@ def unlock(user: Any, actor: Any) -> bool:
     """An operator ends the lock and forgets the failures; False when nothing was locked."""
     was_locked = store.locked_until(user.id)
     changed = store.clear(user.id)
-    db.session.commit()
     if changed:
         emit(
             "admin.user.unlocked",
@@ -51,4 +50,5 @@ def unlock(user: Any, actor: Any) -> bool:
             subject=user,
             changes={"locked_until": [was_locked.isoformat() if was_locked else None, None]},
         )
+    db.session.commit()
     return changed

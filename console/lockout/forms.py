@@ -23,10 +23,11 @@ from flask_security.proxies import _datastore
 from flask_security.utils import get_identity_attribute, get_message, lookup_identity
 from wtforms import Field
 
-from . import store, timing
+from . import checks, refusals, store, timing
 
 
-def _refuse(field: Field, message_key: str) -> bool:
+def _refuse(field: Field, message_key: str, user: Any, auth_type: str) -> bool:
+    refusals.refused(user, auth_type)
     timing.pad()
     field.errors = [*field.errors, get_message(message_key)[0]]
     return False
@@ -44,7 +45,16 @@ class LockoutLoginForm(LoginForm):
             return False
         field, user = self._identity()
         if field is not None and _locked(user):
-            return _refuse(field, "USER_DOES_NOT_EXIST")
+            return _refuse(field, "USER_DOES_NOT_EXIST", user, "password")
+        if field is None or user is None:
+            return self._check(**kwargs)
+        with checks.one_at_a_time(user.id):
+            # A check that finished meanwhile may have locked the account.
+            if _locked(user):
+                return _refuse(field, "USER_DOES_NOT_EXIST", user, "password")
+            return self._check(**kwargs)
+
+    def _check(self, **kwargs: Any) -> bool:
         # The fields are valid: let Flask-Security check the password as usual.
         self.ifield, self.user = None, None
         return super().validate(**kwargs)
@@ -69,7 +79,9 @@ class LockoutVerifyForm(VerifyForm):
 
     def validate(self, **kwargs: Any) -> bool:
         if _locked(self.user):
-            return Form.validate(self, **kwargs) and _refuse(self.password, "INVALID_PASSWORD")
+            return Form.validate(self, **kwargs) and _refuse(
+                self.password, "INVALID_PASSWORD", self.user, "password"
+            )
         return super().validate(**kwargs)
 
 
@@ -77,13 +89,17 @@ class LockoutUnifiedSigninForm(UnifiedSigninForm):
     """Unified sign-in (password, emailed or authenticator code)."""
 
     def validate(self, **kwargs: Any) -> bool:
-        if (
-            self.submit.data
-            and Form.validate(self, **kwargs)
-            and _locked(lookup_identity(self.identity.data))
-        ):
-            return _refuse(self.passcode, "INVALID_PASSWORD_CODE")
-        return super().validate(**kwargs)
+        if not (self.submit.data and Form.validate(self, **kwargs)):
+            return super().validate(**kwargs)
+        user = lookup_identity(self.identity.data)
+        if _locked(user):
+            return _refuse(self.passcode, "INVALID_PASSWORD_CODE", user, "passcode")
+        if user is None:
+            return super().validate(**kwargs)
+        with checks.one_at_a_time(user.id):
+            if _locked(user):
+                return _refuse(self.passcode, "INVALID_PASSWORD_CODE", user, "passcode")
+            return super().validate(**kwargs)
 
 
 class LockoutUnifiedVerifyForm(UnifiedVerifyForm):
@@ -91,7 +107,7 @@ class LockoutUnifiedVerifyForm(UnifiedVerifyForm):
 
     def validate(self, **kwargs: Any) -> bool:
         if self.submit.data and _locked(current_user) and Form.validate(self, **kwargs):
-            return _refuse(self.passcode, "INVALID_PASSWORD_CODE")
+            return _refuse(self.passcode, "INVALID_PASSWORD_CODE", current_user, "passcode")
         return super().validate(**kwargs)
 
 
@@ -100,7 +116,9 @@ class LockoutTwoFactorVerifyCodeForm(TwoFactorVerifyCodeForm):
 
     def validate(self, **kwargs: Any) -> bool:
         if not self.is_setup and _locked(self.user):
-            return Form.validate(self, **kwargs) and _refuse(self.code, "TWO_FACTOR_INVALID_TOKEN")
+            return Form.validate(self, **kwargs) and _refuse(
+                self.code, "TWO_FACTOR_INVALID_TOKEN", self.user, "code"
+            )
         return super().validate(**kwargs)
 
 
@@ -109,7 +127,9 @@ class LockoutMfRecoveryForm(MfRecoveryForm):
 
     def validate(self, **kwargs: Any) -> bool:
         if _locked(self.user):
-            return Form.validate(self, **kwargs) and _refuse(self.code, "INVALID_RECOVERY_CODE")
+            return Form.validate(self, **kwargs) and _refuse(
+                self.code, "INVALID_RECOVERY_CODE", self.user, "recovery_code"
+            )
         if super().validate(**kwargs):
             return True
         if self.user is not None and self.code.data:
@@ -125,7 +145,7 @@ class LockoutWebAuthnSigninResponseForm(WebAuthnSigninResponseForm):
         if not super().validate(**kwargs):
             return False
         if _locked(self.user):
-            return _refuse(self.credential, "GENERIC_AUTHN_FAILED")
+            return _refuse(self.credential, "GENERIC_AUTHN_FAILED", self.user, "passkey")
         return True
 
 

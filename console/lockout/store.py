@@ -41,7 +41,7 @@ def record_failure(user_id: int) -> Failure:
         .values(failed_login_count=User.failed_login_count + 1)
         .returning(User.failed_login_count)
     ).scalar_one_or_none()
-    if count is None or count < int(setting("LOCKOUT_THRESHOLD")):
+    if count is None or count < int(setting("CONSOLE_LOCKOUT_THRESHOLD")):
         db.session.commit()
         return Failure(count or 0)
     now = naive_utcnow()
@@ -52,7 +52,7 @@ def record_failure(user_id: int) -> Failure:
         db.session.commit()
         return Failure(count)
     new_until = now + policy.lock_wait(
-        locks, setting("LOCKOUT_BASE_WAIT"), setting("LOCKOUT_MAX_WAIT")
+        locks, setting("CONSOLE_LOCKOUT_BASE_WAIT"), setting("CONSOLE_LOCKOUT_MAX_WAIT")
     )
     started = db.session.execute(
         update(User)

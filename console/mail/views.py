@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
+from ..core.guards import permission_required
 from ..core.htmx import render_page_or_fragment
-from ..core.permissions import permission_required
 from ..extensions import db
 from .models import OutboxMessage
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..core import sections
+from ..core import links, ratelimit, sections
 from ..core.nav import NavItem, register
+from ..core.paths import admin_path
 
 if TYPE_CHECKING:
     from .. import ConsoleState
@@ -36,11 +37,16 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     """Passkey pages, the operator's MFA pages and actions, and the require-MFA policy."""
     from flask_security.signals import wan_registered
 
-    from . import admin, demo, models, policy, views  # noqa: F401 - models registers the table
+    from ..core import actions
+    from . import admin, demo, factors, models, policy, views  # noqa: F401 - models: the table
+    from .events import ACTIONS
     from .webauthn.forms import extend_security_forms
     from .webauthn.providers import provider_name
 
+    actions.declare(ACTIONS)
+
     prefix = state.url_prefix
+    factors.init_app(app)
     extend_security_forms(state.security)
     # After registering a key through Flask-Security, come back to the console's list.
     if app.config.get("SECURITY_WAN_POST_REGISTER_VIEW") == ".wan_register":
@@ -48,11 +54,14 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     wan_registered.connect(_on_wan_registered)
 
     app.register_blueprint(views.bp, url_prefix=prefix or None)
-    app.register_blueprint(admin.bp, url_prefix=f"{prefix}/admin/mfa")
+    app.register_blueprint(admin.bp, url_prefix=admin_path(app, "/mfa"))
     app.add_template_filter(provider_name, "passkey_provider")
 
     register(app, NavItem("account", "mfa.passkeys", _l("Passkeys"), None, order=20))
-    register(app, NavItem("admin", "mfa_admin.index", _l("MFA"), "mfa:read", order=40))
+    links.register(app, "account.passkeys", lambda: url_for("mfa.passkeys"))
+    register(
+        app, NavItem("admin", "mfa_admin.index", _l("MFA"), "mfa:read", order=40, group="security")
+    )
     sections.register(
         app,
         "account",
@@ -83,10 +92,6 @@ def init_app(app: Flask, state: ConsoleState) -> None:
 
 def _rate_limits(app: Flask) -> None:
     """The break-glass code is a credential; operator actions send mail."""
-    try:
-        from ..ratelimit import protect
-    except ImportError:
-        return
-    protect(app, "mfa.break_glass", "credentials")
+    ratelimit.limit(app, "mfa.break_glass", "credentials")
     for endpoint in ("remove_key", "reset_totp", "reset_all", "break_glass"):
-        protect(app, f"mfa_admin.{endpoint}", "operator_mail")
+        ratelimit.limit(app, f"mfa_admin.{endpoint}", "operator_mail")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -16,20 +15,19 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from flask_security import naive_utcnow
-from sqlalchemy import Text, and_, func, literal_column, or_, select
 
-from ..core import policy
+from ..core import links, policy
+from ..core.freshness import fresh_required, operator_window
+from ..core.guards import permission_required
 from ..core.htmx import render_page_or_fragment
-from ..core.permissions import permission_required
 from ..core.redirects import safe_url
 from ..extensions import db
 from ..models import User, WebAuthn
 from ..settings import setting
-from . import flows
+from . import flows, query
 from .forms import KEY_METHODS, METHODS, MfaFilterForm, ReasonForm
-from .freshness import fresh_required, operator_window
 
 
 def _me() -> Any:
@@ -39,73 +37,9 @@ def _me() -> Any:
 
 bp = Blueprint("mfa_admin", __name__)
 
-TOTP_STEP_SECONDS = 30
-
 
 def _page_size() -> int:
     return int(setting("CONSOLE_PAGE_SIZE"))
-
-
-def _keys(form: MfaFilterForm, before: int | None) -> tuple[list[Any], int | None]:
-    """(key, user) pairs, newest key first, keyset-paged on the key's id."""
-    size = _page_size()
-    stmt = (
-        select(WebAuthn, User)
-        .join(User, User.id == WebAuthn.user_id)
-        .order_by(WebAuthn.id.desc())
-        .limit(size + 1)
-    )
-    if form.method.data in ("first", "secondary"):
-        stmt = stmt.where(WebAuthn.usage == form.method.data)
-    if form.user.data:
-        stmt = stmt.where(
-            func.lower(User.email).startswith(form.user.data.strip().lower(), autoescape=True)
-        )
-    if form.unused.data:
-        stmt = stmt.where(
-            WebAuthn.lastuse_datetime < naive_utcnow() - timedelta(days=form.unused.data)
-        )
-    if before:
-        stmt = stmt.where(WebAuthn.id < before)
-    rows = [tuple(row) for row in db.session.execute(stmt)]
-    more = rows[size - 1][0].id if len(rows) > size else None
-    return rows[:size], more
-
-
-def _users(form: MfaFilterForm, before: int | None) -> tuple[list[User], int | None]:
-    """Users holding the chosen method, newest first, keyset-paged on id."""
-    size = _page_size()
-    stmt = select(User).order_by(User.id.desc()).limit(size + 1)
-    method = form.method.data
-    if method == "authenticator":
-        stmt = stmt.where(
-            or_(
-                User.tf_primary_method == "authenticator",
-                User.us_totp_secrets.like('%"authenticator"%'),
-            )
-        )
-    elif method == "email":
-        stmt = stmt.where(User.tf_primary_method == "email")
-    elif method == "recovery":
-        # Seen as plain text: Flask-Security's list type cannot take part in cached SQL.
-        codes = literal_column('"user".mf_recovery_codes', Text)
-        stmt = stmt.where(and_(codes.isnot(None), func.length(codes) > 0))
-    if form.user.data:
-        stmt = stmt.where(
-            func.lower(User.email).startswith(form.user.data.strip().lower(), autoescape=True)
-        )
-    if form.unused.data:
-        cutoff = naive_utcnow() - timedelta(days=form.unused.data)
-        if method == "authenticator":
-            step = int(cutoff.timestamp()) // TOTP_STEP_SECONDS
-            stmt = stmt.where(or_(User.totp_last_counter.is_(None), User.totp_last_counter < step))
-        else:
-            stmt = stmt.where(or_(User.current_login_at.is_(None), User.current_login_at < cutoff))
-    if before:
-        stmt = stmt.where(User.id < before)
-    rows = list(db.session.scalars(stmt))
-    more = rows[size - 1].id if len(rows) > size else None
-    return rows[:size], more
 
 
 @bp.get("/")
@@ -120,10 +54,14 @@ def index() -> Any:
             if field.errors:
                 field.data = "" if field is form.method else None
     is_keys = (form.method.data or "") in KEY_METHODS
-    if is_keys:
-        rows, more = _keys(form, before)
-    else:
-        rows, more = _users(form, before)
+    page = query.key_page if is_keys else query.user_page
+    rows, more = page(
+        method=form.method.data or "",
+        user_prefix=(form.user.data or "").strip(),
+        unused_days=form.unused.data,
+        before=before,
+        size=_page_size(),
+    )
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     response = render_page_or_fragment(
         "mfa/admin/index.html",
@@ -183,12 +121,8 @@ def _action_page(**context: Any) -> Any:
 
 
 def _back(user: User) -> str:
-    """The operator's user detail page when the users feature provides one, else the list."""
-    from flask import current_app
-
-    if "users.user_view" in current_app.view_functions:
-        return safe_url(url_for("users.user_view", user_id=user.id))
-    return safe_url(url_for("mfa_admin.index", user=user.email))
+    """The operator's page of the user when a feature provides one, else the MFA list."""
+    return safe_url(links.url_for_user(user) or url_for("mfa_admin.index", user=user.email))
 
 
 def _run(form: ReasonForm, action: Any) -> str | None:
@@ -322,12 +256,15 @@ def break_glass(user_id: int) -> Any:
         user=user,
         title=_("Issue a one-time recovery code"),
         action=url_for("mfa_admin.break_glass", user_id=user.id),
-        explanation=_(
+        explanation=ngettext(
             "For a user who lost every second factor: the code completes one sign-in of "
-            "%(user)s after their password and stops working after %(minutes)d minutes. "
+            "%(user)s after their password and stops working after %(num)d minute. "
             "It is shown to you once.",
+            "For a user who lost every second factor: the code completes one sign-in of "
+            "%(user)s after their password and stops working after %(num)d minutes. "
+            "It is shown to you once.",
+            int(ttl.total_seconds() // 60),
             user=user.email,
-            minutes=int(ttl.total_seconds() // 60),
         ),
         submit=_("Issue the code"),
         back=_back(user),

@@ -4,51 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import after_this_request, current_app, g, render_template
-from flask_babel import force_locale
+from flask import after_this_request, current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_security import naive_utcnow
 from sqlalchemy import select, update
 
-from ..core import policy, signals
+from ..core import actions, factors, policy, signals
+from ..core.freshness import operator_window, user_window
+from ..core.notify import Phrase, notify
 from ..extensions import db
 from ..models import User, WebAuthn
+from ..sessions import flows as session_flows
 from ..settings import setting
+from .factors import APP_FACTORS, asked_as_second_factor
 from .models import BreakGlassCode
 from .webauthn.providers import provider_name
 
 REASON_MAX_LENGTH = 500
-
-# What the user's mail says the operator did, by action.
-OPERATOR_ACTIONS = {
-    "mfa.webauthn.removed": _l("removed the passkey or security key “%(name)s” from your account"),
-    "mfa.totp.reset": _l("reset the authenticator app of your account"),
-    "mfa.reset": _l(
-        "reset every second factor of your account (authenticator app, email codes, "
-        "passkeys and recovery codes)"
-    ),
-    "mfa.breakglass.issued": _l("issued a one-time recovery code for your account"),
-}
-
-USER_NOTICES = {
-    "mfa.webauthn.registered": _l(
-        "A passkey or security key “%(name)s” was added to your account."
-    ),
-    "mfa.webauthn.renamed": _l("Your passkey or security key “%(old)s” was renamed to “%(name)s”."),
-    "mfa.webauthn.deleted": _l(
-        "The passkey or security key “%(name)s” was removed from your account."
-    ),
-    "mfa.breakglass.used": _l(
-        "A one-time recovery code issued by an operator was used to sign in."
-    ),
-}
 
 
 class MfaError(ValueError):
@@ -60,57 +39,55 @@ class MfaError(ValueError):
 
 @dataclass(frozen=True)
 class MfaState:
-    """What a user has set up, without any secret."""
+    """What a user has set up, without any secret (read off the factor registry)."""
 
     totp: bool
     email: bool
     recovery_codes: int
     keys: list[Any]
     break_glass_active: bool
+    # Keys of the registered factors the user has set up, and of those that are second factors.
+    factors: tuple[str, ...] = ()
+    second_factors: tuple[str, ...] = ()
+
+    @property
+    def second_factor(self) -> bool:
+        return bool(self.second_factors)
 
     @property
     def second_factor_keys(self) -> int:
-        return sum(1 for key in self.keys if key.usage == "secondary")
+        return sum(1 for key in self.keys if asked_as_second_factor(key.usage))
 
     @property
     def anything(self) -> bool:
-        return bool(self.totp or self.email or self.recovery_codes or self.keys)
+        return bool(self.factors)
 
 
 def mfa_state(user: User) -> MfaState:
     """The user's factors (TOTP, email codes, recovery codes, keys) for display."""
     from flask_security.proxies import _datastore
 
-    us_methods = set(_datastore.us_get_totp_secrets(user))
     keys = list(
         db.session.scalars(
             select(WebAuthn).where(WebAuthn.user_id == user.id).order_by(WebAuthn.id)
         )
     )
-    now = naive_utcnow()
-    active = db.session.scalar(
-        select(BreakGlassCode.id)
-        .where(
-            BreakGlassCode.user_id == user.id,
-            BreakGlassCode.used_at.is_(None),
-            BreakGlassCode.expires_at > now,
-        )
-        .limit(1)
-    )
+    found = factors.set_up(user)
+    present = {factor.key for factor in found}
     return MfaState(
-        totp=user.tf_primary_method == "authenticator" or "authenticator" in us_methods,
-        email=user.tf_primary_method == "email",
+        totp=bool(present & set(APP_FACTORS)),
+        email="email" in present,
         recovery_codes=len(_datastore.mf_get_recovery_codes(user)),
         keys=keys,
-        break_glass_active=active is not None,
+        break_glass_active="break_glass" in present,
+        factors=tuple(factor.key for factor in found),
+        second_factors=tuple(factor.key for factor in found if factor.second_factor),
     )
 
 
 def has_second_factor(user: User) -> bool:
     """True when a password sign-in would ask this user for a second factor."""
-    from flask_security.proxies import _security
-
-    return bool(_security.two_factor_plugins.get_setup_tf_methods(user))
+    return factors.has_second_factor(user)
 
 
 def key_provider(key: WebAuthn) -> str | None:
@@ -121,41 +98,23 @@ def key_provider(key: WebAuthn) -> str | None:
 # ---------------------------------------------------------------- notices
 
 
-def send_notice(user: User, template: str, subject: Any, **context: Any) -> None:
-    """Mail `user` templates/email/mfa/<template>.{txt,html} in the user's language."""
-    from flask_security.proxies import _security
-
-    locale = user.locale or current_app.config["CONSOLE_LANGUAGES"][0]
-    with force_locale(locale):
-        context.setdefault("site_name", current_app.config["CONSOLE_SITE_NAME"])
-        text = render_template(f"email/mfa/{template}.txt", user=user, **context)
-        html = render_template(f"email/mfa/{template}.html", user=user, **context)
-        subject_text = str(subject)
-    _security._mail_util.send_mail(
-        f"mfa/{template}",
-        subject_text,
-        user.email,
-        current_app.config["SECURITY_EMAIL_SENDER"],
-        text,
-        html,
-    )
-
-
 def _notify_user(user: User, action: str, **params: Any) -> None:
-    send_notice(
+    """Tell `user` of a change they made, in the words `action` declares."""
+    notify(
         user,
-        "changed",
+        "mfa/changed",
         _l("Your sign-in methods changed"),
-        message=USER_NOTICES[action] % params,
+        message=Phrase(actions.notice(action), **params),
     )
 
 
 def _notify_operator_action(user: User, action: str, reason: str, **params: Any) -> None:
-    send_notice(
+    """Tell `user` what an operator changed and the reason the operator gave."""
+    notify(
         user,
-        "operator_reset",
+        "mfa/operator_reset",
         _l("An operator changed your sign-in methods"),
-        action_text=OPERATOR_ACTIONS[action] % params,
+        message=Phrase(actions.notice(action), **params),
         reason=reason,
     )
 
@@ -211,6 +170,7 @@ def own_key(user: User, key_id: int) -> WebAuthn | None:
 
 def rename_key(user: User, key: WebAuthn, name: str | None) -> WebAuthn:
     """Rename one of the user's keys; raises MfaError on a bad or duplicate name."""
+    policy.require_fresh(user_window())
     clean = clean_key_name(user, name, exclude_id=key.id)
     old = key.name
     if clean == old:
@@ -227,6 +187,7 @@ def delete_key(user: User, key: WebAuthn) -> None:
     from flask_security.proxies import _datastore
     from flask_security.signals import wan_deleted
 
+    policy.require_fresh(user_window())
     name = key.name
     wan_deleted.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -236,7 +197,7 @@ def delete_key(user: User, key: WebAuthn) -> None:
     )
     _datastore.delete_webauthn(key)
     db.session.commit()
-    _notify_user(user, "mfa.webauthn.deleted", name=name)
+    _notify_user(user, "mfa.webauthn.removed", name=name)
 
 
 # ---------------------------------------------------------------- operator actions
@@ -248,7 +209,13 @@ def clean_reason(reason: str | None) -> str:
     if not text:
         raise MfaError(_("Give a reason: the user will read it."))
     if len(text) > REASON_MAX_LENGTH:
-        raise MfaError(_("Keep the reason under %(count)d characters.", count=REASON_MAX_LENGTH))
+        raise MfaError(
+            ngettext(
+                "Keep the reason under %(num)d character.",
+                "Keep the reason under %(num)d characters.",
+                REASON_MAX_LENGTH,
+            )
+        )
     return text
 
 
@@ -257,6 +224,12 @@ def assert_may_reset(operator: User, user: User) -> None:
     if operator is not None and operator.id == user.id:
         raise MfaError(_("Change your own sign-in methods from your account pages."))
     policy.require(operator, "mfa:reset", target=user)
+
+
+def _assert_operator_may_reset(operator: User, user: User) -> None:
+    """The operator actions' rules: who may act on whom, then a recent sign-in."""
+    assert_may_reset(operator, user)
+    policy.require_fresh(operator_window())
 
 
 def may_reset(operator: User, user: User) -> bool:
@@ -269,15 +242,8 @@ def _end_sessions(operator: User, user: User) -> None:
 
     The ends join the caller's transaction, so the reset and the ends commit together.
     """
-    if "console.sessions" not in current_app.extensions["console"].features:
-        return
-    try:
-        flows = importlib.import_module("console.sessions.flows")
-    except ImportError:
-        return
-    end_all = getattr(flows, "end_all_sessions", None)
-    if end_all is not None:
-        end_all(user, actor=operator, reason="mfa_changed", commit=False)
+    if "console.sessions" in current_app.extensions["console"].features:
+        session_flows.end_all_sessions(user, actor=operator, reason="mfa_changed", commit=False)
 
 
 def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
@@ -286,7 +252,7 @@ def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
 
     user = db.session.get(User, key.user_id)
     assert user is not None
-    assert_may_reset(operator, user)
+    _assert_operator_may_reset(operator, user)
     text = clean_reason(reason)
     name = key.name
     _datastore.delete_webauthn(key)
@@ -297,17 +263,13 @@ def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
 
 def reset_totp(operator: User, user: User, reason: str | None) -> None:
     """An operator resets the user's authenticator app (two-factor and unified sign-in)."""
-    from flask_security.proxies import _datastore
-
-    assert_may_reset(operator, user)
+    _assert_operator_may_reset(operator, user)
     text = clean_reason(reason)
-    if not mfa_state(user).totp:
+    apps = [factor for factor in factors.set_up(user) if factor.key in APP_FACTORS]
+    if not apps:
         raise MfaError(_("This user has no authenticator app to reset."))
-    if user.tf_primary_method == "authenticator":
-        _datastore.tf_reset(user)
-    if "authenticator" in _datastore.us_get_totp_secrets(user):
-        _datastore.us_reset(user, "authenticator")
-    user.totp_last_counter = None
+    for factor in apps:
+        factor.reset(user)
     signals.emit("mfa.totp.reset", actor=operator, subject=user, reason=text)
     _end_sessions(operator, user)
     db.session.commit()
@@ -318,16 +280,14 @@ def reset_all(operator: User, user: User, reason: str | None) -> None:
     """An operator removes every second factor: TOTP, email codes, keys, recovery codes."""
     from flask_security.proxies import _datastore
 
-    assert_may_reset(operator, user)
+    _assert_operator_may_reset(operator, user)
     text = clean_reason(reason)
     before = mfa_state(user)
-    _datastore.tf_reset(user)
+    for factor in factors.registered():
+        factor.reset(user)
+    # Email sign-in codes of unified sign-in replace the password rather than add to it,
+    # so no factor owns them; a reset of everything has always cleared them too.
     _datastore.us_reset(user)
-    _datastore.mf_set_recovery_codes(user, None)
-    user.totp_last_counter = None
-    for key in before.keys:
-        _datastore.delete_webauthn(key)
-    _expire_break_glass(user)
     signals.emit(
         "mfa.reset",
         actor=operator,
@@ -369,7 +329,7 @@ def _expire_break_glass(user: User) -> None:
 
 def issue_break_glass(operator: User, user: User, reason: str | None) -> tuple[str, Any]:
     """Issue one short-lived recovery code; returns (code, expiry). Older codes stop working."""
-    assert_may_reset(operator, user)
+    _assert_operator_may_reset(operator, user)
     text = clean_reason(reason)
     if not has_second_factor(user):
         raise MfaError(
@@ -397,6 +357,43 @@ def issue_break_glass(operator: User, user: User, reason: str | None) -> tuple[s
     db.session.commit()
     _notify_operator_action(user, "mfa.breakglass.issued", text)
     return code, record.expires_at
+
+
+MAX_BREAK_GLASS_ATTEMPTS = 5
+
+
+def second_step_user() -> User | None:
+    """The user who gave their password in this session and now owes a second factor."""
+    from flask import session
+    from flask_security.proxies import _datastore
+
+    uniquifier = session.get("tf_user_id")
+    if not uniquifier or not (session.get("tf_state") == "ready" or session.get("tf_select")):
+        return None
+    return _datastore.find_user(fs_uniquifier=uniquifier)
+
+
+def sign_in_with_break_glass(user: User, code: str | None) -> str:
+    """Complete the pending second step with an operator's code.
+
+    Returns "signed_in", "invalid", or "too_many" (the pending sign-in is dropped and the
+    password must be given again: guessing stops after MAX_BREAK_GLASS_ATTEMPTS).
+    """
+    from flask import session
+    from flask_security.proxies import _security
+    from flask_security.tf_plugin import tf_clean_session
+
+    if use_break_glass(user, code):
+        session.pop("console_break_glass_attempts", None)
+        _security.two_factor_plugins.tf_complete(user, True)
+        return "signed_in"
+    attempts = session.get("console_break_glass_attempts", 0) + 1
+    session["console_break_glass_attempts"] = attempts
+    if attempts < MAX_BREAK_GLASS_ATTEMPTS:
+        return "invalid"
+    session.pop("console_break_glass_attempts", None)
+    tf_clean_session()
+    return "too_many"
 
 
 def use_break_glass(user: User, code: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -43,7 +44,12 @@ class ReasonForm(FlaskForm):
             DataRequired(message=_l("Give a reason: the user will read it.")),
             Length(
                 max=REASON_MAX_LENGTH,
-                message=_l("Keep the reason under %(max)d characters."),
+                # Already formatted: WTForms' own "%" finds nothing left to fill in.
+                message=lazy_ngettext(
+                    "Keep the reason under %(num)d character.",
+                    "Keep the reason under %(num)d characters.",
+                    REASON_MAX_LENGTH,
+                ),
             ),
         ],
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, session, url_for
 from flask_login import current_user, user_loaded_from_cookie, user_logged_in
 
+from ..core import factors, gates
 from ..core.errors import render_error, wants_json
 from ..core.htmx import hx_redirect, is_htmx
 
@@ -14,12 +15,10 @@ from ..core.htmx import hx_redirect, is_htmx
 # factor; a request without it costs nothing.
 SESSION_KEY = "console_mfa_enrol"
 
-# What such a user may still open: enrolment, re-authentication, sign-out, static files.
+# What such a user may still open: enrolment and re-authentication (sign-out and static
+# files are open to every gate).
 ALLOWED_ENDPOINTS = frozenset(
     {
-        "console.static",
-        "security.static",
-        "security.logout",
         "security.verify",
         "security.us_verify",
         "security.us_verify_send_code",
@@ -40,12 +39,6 @@ ALLOWED_ENDPOINTS = frozenset(
         "mfa.passkey_delete",
     }
 )
-EXTENSION_KEY = "console.mfa.enrolment_endpoints"
-
-
-def allow_during_enrolment(app: Flask, *endpoints: str) -> None:
-    """Let users who must enrol reach `endpoints` too (other features' setup pages)."""
-    app.extensions.setdefault(EXTENSION_KEY, set()).update(endpoints)
 
 
 def requires_mfa(user: Any) -> bool:
@@ -54,10 +47,8 @@ def requires_mfa(user: Any) -> bool:
 
 
 def must_enrol(user: Any) -> bool:
-    """A member of a require-MFA role with no second factor yet."""
-    from .flows import has_second_factor
-
-    return requires_mfa(user) and not has_second_factor(user)
+    """A member of a require-MFA role with no second factor yet (as the registry says)."""
+    return requires_mfa(user) and not factors.has_second_factor(user)
 
 
 def _decide(sender: Any, user: Any, **_: Any) -> None:
@@ -71,27 +62,19 @@ def _decide(sender: Any, user: Any, **_: Any) -> None:
         session.pop(SESSION_KEY, None)
 
 
-def _allowed(endpoint: str | None) -> bool:
-    if endpoint is None:
-        return True
-    if endpoint in ALLOWED_ENDPOINTS or endpoint.endswith(".static"):
-        return True
-    return endpoint in current_app.extensions.get(EXTENSION_KEY, ())
-
-
-def enforce() -> Any:
-    """before_request: keep a user who must enrol on the enrolment pages."""
+def holds() -> bool:
+    """True while this session must enrol before anything else."""
     if SESSION_KEY not in session:
-        return None
-    if not current_user.is_authenticated:
-        session.pop(SESSION_KEY, None)
-        return None
-    if _allowed(request.endpoint):
-        return None
+        return False
     # Only flagged sessions get here; enrolling (or losing the role) lifts the flag.
-    if not must_enrol(current_user):
+    if not current_user.is_authenticated or not must_enrol(current_user):
         session.pop(SESSION_KEY, None)
-        return None
+        return False
+    return True
+
+
+def to_enrolment() -> Any:
+    """Send a user who must enrol to the enrolment page (a JSON client gets a 403)."""
     if wants_json():
         return render_error(403)
     target = url_for("mfa.enrol")
@@ -99,7 +82,16 @@ def enforce() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the sign-in receivers (once per process) and the per-request check."""
+    """Connect the sign-in receivers (once per process) and the enrolment gate."""
     user_logged_in.connect(_decide)
     user_loaded_from_cookie.connect(_decide)
-    app.before_request(enforce)
+    gates.register(
+        app,
+        gates.Gate(
+            key="mfa_enrolment",
+            holds=holds,
+            respond=to_enrolment,
+            endpoints=ALLOWED_ENDPOINTS,
+            order=20,
+        ),
+    )

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import url_for_security
 
+from ..core.freshness import fresh_required, user_window
+from ..core.guards import login_redirect
 from ..core.htmx import is_htmx, render_page_or_fragment
-from ..core.permissions import login_redirect
 from . import flows
+from .factors import asked_as_second_factor
 from .forms import BreakGlassSigninForm, ConfirmForm, RenameKeyForm
-from .freshness import fresh_required, user_window
 from .policy import requires_mfa
 
 
@@ -101,11 +102,9 @@ def passkey_delete(key_id: int) -> Any:
         flash(_("The key “%(name)s” was removed.", name=name), "success")
         return redirect(url_for("mfa.passkeys"))
     state = flows.mfa_state(_me())
-    last_factor = (
-        key.usage == "secondary"
-        and state.second_factor_keys == 1
-        and not (state.totp or state.email)
-    )
+    # The only second factor left: deleting it lets the password sign in alone.
+    last_factor = asked_as_second_factor(key.usage) and state.second_factor_keys == 1
+    last_factor = last_factor and set(state.second_factors) == {"security_key"}
     return render_template("mfa/delete.html", key=key, form=form, last_factor=last_factor)
 
 
@@ -121,44 +120,22 @@ def enrol() -> Any:
     )
 
 
-MAX_BREAK_GLASS_ATTEMPTS = 5
-
-
-def _second_step_user() -> Any:
-    """The user who gave their password and now owes a second factor, else None."""
-    from flask_security.proxies import _datastore
-
-    uniquifier = session.get("tf_user_id")
-    if not uniquifier or not (session.get("tf_state") == "ready" or session.get("tf_select")):
-        return None
-    return _datastore.find_user(fs_uniquifier=uniquifier)
-
-
 @bp.route("/mfa/break-glass", methods=["GET", "POST"])
 def break_glass() -> Any:
     """Complete a sign-in's second step with a code an operator issued."""
-    from flask_security.tf_plugin import tf_clean_session
+    from flask_security.utils import _get_post_login_redirect
 
-    user = _second_step_user()
+    user = flows.second_step_user()
     if user is None:
         flash(_("Sign in with your password first, then enter the code."), "info")
         return redirect(url_for_security("login"))
     form = BreakGlassSigninForm()
     if request.method == "POST" and form.validate_on_submit():
-        if flows.use_break_glass(user, form.code.data):
-            from flask_security.proxies import _security
-            from flask_security.utils import _get_post_login_redirect
-
-            session.pop("console_break_glass_attempts", None)
-            _security.two_factor_plugins.tf_complete(user, True)
+        outcome = flows.sign_in_with_break_glass(user, form.code.data)
+        if outcome == "signed_in":
             flash(_("Signed in. Set up a new second factor now."), "warning")
             return redirect(_get_post_login_redirect())
-        attempts = session.get("console_break_glass_attempts", 0) + 1
-        session["console_break_glass_attempts"] = attempts
-        if attempts >= MAX_BREAK_GLASS_ATTEMPTS:
-            # Guessing stops here: the password has to be given again.
-            session.pop("console_break_glass_attempts", None)
-            tf_clean_session()
+        if outcome == "too_many":
             flash(_("Too many wrong codes. Sign in again."), "error")
             return redirect(url_for_security("login"))
         form.code.errors = [_("That code is not valid, has expired or was already used.")]

@@ -1,29 +1,20 @@
-"""Rate limits (Flask-Limiter) on every endpoint that checks a credential or sends mail."""
+"""Rate limits on Flask-Security's own endpoints that check a credential or send mail.
+
+The counting lives in console.core.ratelimit; each feature declares its own endpoints there.
+"""
 
 from __future__ import annotations
 
-import logging
-import math
-import time
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
-from limits import parse
-from werkzeug.exceptions import TooManyRequests
+from flask import Flask
 
-from ..settings import setting
-from . import keys
+from ..core import ratelimit
 
 if TYPE_CHECKING:
-    from .. import ConsoleState
+    from ..core.state import ConsoleState
 
-log = logging.getLogger(__name__)
-
-EXTENSION_KEY = "console.ratelimit"
-
-# Endpoints that check a credential, and endpoints that send mail; POST only (a GET shows a
-# form). Features add their own with protect().
+# POST only (a GET shows a form), except the e-mail links in GET_ENDPOINTS.
 CREDENTIAL_ENDPOINTS = (
     "security.login",
     "security.verify",
@@ -53,73 +44,13 @@ MAIL_ENDPOINTS = (
     "security.two_factor_setup",
     "security.us_setup",
 )
-# Operator actions of other features that send mail; absent features are simply not matched.
-OPERATOR_MAIL_ENDPOINTS = ("users.new_view", "users.invite_view", "users.run_action_view")
 # Links that check a token or code on GET (Flask-Security's e-mail links).
 GET_ENDPOINTS = frozenset({"security.us_verify_link", "security.confirm_email"})
-LIMIT_SETTINGS = {
-    "credentials": "RATELIMIT_CREDENTIALS",
-    "mail": "RATELIMIT_MAIL",
-    "operator_mail": "RATELIMIT_OPERATOR_MAIL",
-}
-
-
-class RateLimited(TooManyRequests):
-    """A 429 that carries its Retry-After (rendered by console.core.errors)."""
-
-
-def protect(app: Flask, endpoint: str, kind: str = "credentials") -> None:
-    """Rate-limit POSTs to `endpoint` like the sign-in ("credentials"), mail ("mail") or
-    operator mail ("operator_mail") ones.
-
-    Other features call this from their init_app for their own actions that send mail or
-    check a secret (an invitation, an operator's password reset).
-    """
-    if kind not in LIMIT_SETTINGS:
-        raise ValueError(f"unknown rate limit kind {kind!r}")
-    app.extensions.setdefault(EXTENSION_KEY + ".endpoints", {})[endpoint] = kind
-
-
-def _check() -> None:
-    limiter: Limiter | None = current_app.extensions.get(EXTENSION_KEY)
-    if limiter is None or not limiter.enabled:
-        return
-    if request.method != "POST" and not (
-        request.method == "GET" and request.endpoint in GET_ENDPOINTS
-    ):
-        return
-    kind = current_app.extensions.get(EXTENSION_KEY + ".endpoints", {}).get(request.endpoint)
-    if kind is None:
-        return
-    item = parse(setting(LIMIT_SETTINGS[kind]))
-    subjects = [keys.client_address(), keys.account()]
-    try:
-        for subject in filter(None, subjects):
-            if not limiter.limiter.hit(item, kind, subject):
-                reset_at = limiter.limiter.get_window_stats(item, kind, subject).reset_time
-                retry = max(1, math.ceil(reset_at - time.time()))
-                log.info("rate limit reached endpoint=%s kind=%s", request.endpoint, kind)
-                raise RateLimited(retry_after=retry)
-    except RateLimited:
-        raise
-    except Exception:  # noqa: BLE001
-        # A counter store that is down must not lock everyone out; the lockout still holds.
-        log.exception("rate limit store unavailable; request allowed")
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:
-    """A Limiter of this app's own (tests build many apps), with counters in
-    RATELIMIT_STORAGE_URI (Redis, shared by every worker) or in memory."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "console")
-    limiter = Limiter(key_func=keys.client_address, default_limits=[])
-    limiter.init_app(app)
-    app.extensions[EXTENSION_KEY] = limiter
+    """Declare Flask-Security's credential and mail endpoints as rate limited."""
     for endpoint in CREDENTIAL_ENDPOINTS:
-        protect(app, endpoint, "credentials")
+        ratelimit.limit(app, endpoint, "credentials", on_get=endpoint in GET_ENDPOINTS)
     for endpoint in MAIL_ENDPOINTS:
-        protect(app, endpoint, "mail")
-    for endpoint in OPERATOR_MAIL_ENDPOINTS:
-        protect(app, endpoint, "operator_mail")
-    app.before_request(_check)
+        ratelimit.limit(app, endpoint, "mail", on_get=endpoint in GET_ENDPOINTS)

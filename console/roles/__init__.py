@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
+from ..core import links
 from ..core.nav import NavItem, register
+from ..core.paths import admin_path
 
 if TYPE_CHECKING:
     from .. import ConsoleState
@@ -15,9 +17,13 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Add the role admin and the permissions reference under the admin URL."""
+    from ..core import actions
     from ..extensions import db
     from ..models import Role
     from .admin import PermissionsView, RoleAdmin
+    from .events import ACTIONS
+
+    actions.declare(ACTIONS)
 
     state.admin.add_view(
         RoleAdmin(
@@ -25,14 +31,22 @@ def init_app(app: Flask, state: ConsoleState) -> None:
             db,
             name=_l("Roles"),
             endpoint="roles",
-            url=f"{state.url_prefix}/admin/roles",
+            url=admin_path(app, "/roles"),
         )
     )
     state.admin.add_view(
         PermissionsView(
             name=_l("Permissions"),
             endpoint="permissions",
-            url=f"{state.url_prefix}/admin/permissions",
+            url=admin_path(app, "/permissions"),
         )
     )
-    register(app, NavItem("admin", "roles.index_view", _l("Roles"), "roles:read", order=20))
+    links.register(app, "role", _role_url)
+    register(
+        app,
+        NavItem("admin", "roles.index_view", _l("Roles"), "roles:read", order=20, group="access"),
+    )
+
+
+def _role_url(role: Any) -> str:
+    return url_for("roles.details_view", id=links.object_id(role))

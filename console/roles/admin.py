@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Response, abort, flash, make_response, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.helpers import get_form_data
@@ -13,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import find_user_by_email
-from ..core import policy
+from ..core import links, policy
 from ..core.admin import PermissionMixin
 from ..core.htmx import is_htmx
 from ..core.permissions import PERMISSIONS, has_permission
@@ -33,7 +32,7 @@ def _actor() -> Any:
 
 
 def _page_size() -> int:
-    return max(1, min(int(setting("PAGE_SIZE")), int(setting("PAGE_SIZE_MAX"))))
+    return max(1, min(int(setting("CONSOLE_PAGE_SIZE")), int(setting("CONSOLE_PAGE_SIZE_MAX"))))
 
 
 class RoleAdmin(PermissionMixin, ModelView):
@@ -142,7 +141,6 @@ class RoleAdmin(PermissionMixin, ModelView):
         try:
             return flows.create_role(_actor(), **form.role_values())
         except flows.REFUSALS as error:
-            db.session.rollback()
             flash(str(error), "error")
             return False
 
@@ -150,7 +148,6 @@ class RoleAdmin(PermissionMixin, ModelView):
         try:
             flows.update_role(_actor(), model, **form.role_values())
         except flows.REFUSALS as error:
-            db.session.rollback()
             flash(str(error), "error")
             return False
         return True
@@ -159,7 +156,6 @@ class RoleAdmin(PermissionMixin, ModelView):
         try:
             flows.delete_role(_actor(), model)
         except flows.REFUSALS as error:
-            db.session.rollback()
             flash(str(error), "error")
             return False
         return True
@@ -181,7 +177,7 @@ class RoleAdmin(PermissionMixin, ModelView):
             # Members this operator may not change: no Remove button is offered for them.
             "protected": policy.outranking_ids(_actor(), {member.id for member in members}),
             "next_after": next_after,
-            "user_url": _user_page_url(),
+            "user_url": links.url_for_user,
         }
         if is_htmx():
             return self._render("roles/_members.html", **context)
@@ -207,7 +203,6 @@ class RoleAdmin(PermissionMixin, ModelView):
         try:
             flows.add_member(_actor(), role, user)
         except flows.REFUSALS as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
             flash(
@@ -228,7 +223,6 @@ class RoleAdmin(PermissionMixin, ModelView):
             try:
                 flows.remove_member(_actor(), role, user)
             except flows.REFUSALS as error:
-                db.session.rollback()
                 flash(str(error), "error")
             else:
                 flash(
@@ -255,7 +249,6 @@ class RoleAdmin(PermissionMixin, ModelView):
             try:
                 moved = flows.delete_role(_actor(), role, reassign_to=target)
             except flows.REFUSALS as error:
-                db.session.rollback()
                 flash(str(error), "error")
             else:
                 if moved and target is not None:
@@ -274,16 +267,6 @@ class RoleAdmin(PermissionMixin, ModelView):
         elif request.method == "POST":
             flash(_("Choose a role to move the members to."), "error")
         return self._render(self.delete_template, model=role, form=form, member_count=members)
-
-
-def _user_page_url() -> Callable[[int], str] | None:
-    """A link maker for the users feature's page of one account, when that page exists."""
-    if "users.user_view" in current_app.view_functions:
-        return lambda user_id: url_for("users.user_view", user_id=user_id)
-    path = f"{current_app.extensions['console'].url_prefix}/admin/users/details/"
-    if any(rule.rule == path for rule in current_app.url_map.iter_rules()):
-        return lambda user_id: f"{request.script_root}{path}?id={user_id}"
-    return None
 
 
 class PermissionsView(PermissionMixin, BaseView):

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..core import policy
 from ..core.permissions import all_permissions
 from ..core.signals import emit
+from ..core.transactions import atomic
 from ..extensions import db
 from ..models import Role, User, roles_users
 from . import guardrails
@@ -66,6 +67,7 @@ def _commit(name: str) -> None:
         raise RoleError("name_taken", role=name) from error
 
 
+@atomic
 def create_role(
     actor: Any, *, name: str, description: str, permissions: list[str], require_mfa: bool
 ) -> Role:
@@ -77,7 +79,6 @@ def create_role(
         name=name, description=description, permissions=permissions, require_mfa=require_mfa
     )
     db.session.add(role)
-    _commit(name)
     emit(
         "admin.role.created",
         actor=actor,
@@ -85,9 +86,11 @@ def create_role(
         role=role.name,
         changes={key: [None, value] for key, value in _snapshot(role).items()},
     )
+    _commit(name)
     return role
 
 
+@atomic
 def update_role(
     actor: Any,
     role: Role,
@@ -119,11 +122,12 @@ def update_role(
     role.description = description
     role.permissions = permissions
     role.require_mfa = bool(require_mfa)
-    _commit(name)
     emit("admin.role.updated", actor=actor, subject=None, role=role.name, changes=changes)
+    _commit(name)
     return changes
 
 
+@atomic
 def delete_role(actor: Any, role: Role, *, reassign_to: Role | None = None) -> int:
     """Delete `role`; its members, if any, first move to `reassign_to`. Returns how many moved."""
     guardrails.assert_can_change(actor, role)
@@ -144,7 +148,6 @@ def delete_role(actor: Any, role: Role, *, reassign_to: Role | None = None) -> i
     db.session.execute(delete(roles_users).where(roles_users.c.role_id == role.id))
     db.session.execute(delete(Role).where(Role.id == role.id))
     db.session.expunge(role)
-    db.session.commit()
     details: dict[str, Any] = {
         "changes": {key: [value, None] for key, value in snapshot.items()},
         "members": members,
@@ -153,6 +156,7 @@ def delete_role(actor: Any, role: Role, *, reassign_to: Role | None = None) -> i
         details["reassigned_to"] = reassign_to.name
         details["moved"] = moved
     emit("admin.role.deleted", actor=actor, subject=None, role=snapshot["name"], **details)
+    db.session.commit()
     return moved
 
 
@@ -174,6 +178,7 @@ def _role_names(user: User) -> list[str]:
     return sorted(role.name for role in user.roles)
 
 
+@atomic
 def add_member(actor: Any, role: Role, user: User) -> None:
     """Give `role` to `user`; only an operator holding all its permissions may."""
     policy.require(actor, "roles:write", target=user)
@@ -182,7 +187,6 @@ def add_member(actor: Any, role: Role, user: User) -> None:
         raise RoleError("already_member", user=user.email, role=role.name)
     before = _role_names(user)
     user.roles.append(role)
-    db.session.commit()
     emit(
         "admin.role.member_added",
         actor=actor,
@@ -190,8 +194,10 @@ def add_member(actor: Any, role: Role, user: User) -> None:
         role=role.name,
         changes={"roles": [before, _role_names(user)]},
     )
+    db.session.commit()
 
 
+@atomic
 def remove_member(actor: Any, role: Role, user: User) -> None:
     """Take `role` from `user`, never from the last active full administrator."""
     policy.require(actor, "roles:write", target=user)
@@ -202,7 +208,6 @@ def remove_member(actor: Any, role: Role, user: User) -> None:
     guardrails.assert_member_keeps_an_admin(role, user)
     before = _role_names(user)
     user.roles.remove(role)
-    db.session.commit()
     emit(
         "admin.role.member_removed",
         actor=actor,
@@ -210,3 +215,4 @@ def remove_member(actor: Any, role: Role, user: User) -> None:
         role=role.name,
         changes={"roles": [before, _role_names(user)]},
     )
+    db.session.commit()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..core import sections
+from ..core import links, sections
 from ..core.nav import NavItem, register
+from ..core.paths import admin_path
 
 if TYPE_CHECKING:
     from .. import ConsoleState
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Install the registry check, the pages, the admin view, the CLI and the demo data."""
+    from ..core import actions
     from . import admin, cli, demo, guard, labels, models, receivers, views  # noqa: F401
+    from .events import ACTIONS
+
+    actions.declare(ACTIONS)
 
     guard.init_app(app, state.url_prefix)
     app.add_template_global(labels.device_label, "session_device")
@@ -27,10 +32,11 @@ def init_app(app: Flask, state: ConsoleState) -> None:
         admin.SessionsAdmin(
             name=str(_l("Sessions")),
             endpoint=admin.ENDPOINT,
-            url=f"{state.url_prefix}/admin/sessions",
+            url=admin_path(app, "/sessions"),
         )
     )
     register(app, NavItem("account", "sessions.mine", _l("Your sessions"), None, order=30))
+    links.register(app, "account.sessions", lambda: url_for("sessions.mine"))
     register(
         app,
         NavItem(
@@ -40,6 +46,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
             "sessions:read",
             order=30,
             shortcut="g s",
+            group="access",
         ),
     )
     sections.register(

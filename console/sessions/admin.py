@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..core import policy
@@ -51,7 +52,7 @@ class SessionsAdmin(PermissionMixin, BaseView):
             age=args.get("age", "") if args.get("age", "") in store.AGES else "",
             method=args.get("method", "") if args.get("method", "") in labels.METHODS else "",
         )
-        size = int(setting("PAGE_SIZE"))
+        size = int(setting("CONSOLE_PAGE_SIZE"))
         before = _cursor(args.get("before"))
         if args.get("before") and before is None:
             flash(_("That page link is no longer valid; showing the first page."), "warning")
@@ -92,7 +93,7 @@ class SessionsAdmin(PermissionMixin, BaseView):
             return render_template("sessions/confirm_end.html", records=records, back=back)
         count, refusals = flows.end_sessions(records, actor=current_user._get_current_object())
         if count or not refusals:
-            flash(_("Ended %(count)d sessions.", count=count), "success")
+            flash(ngettext("Ended %(num)d session.", "Ended %(num)d sessions.", count), "success")
         for refusal in refusals:
             flash(refusal, "error")
         return hx_redirect(back) if is_htmx() else redirect(back)

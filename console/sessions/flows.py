@@ -69,15 +69,15 @@ ACTIONS = {
 
 
 def idle_timeout() -> timedelta:
-    return setting("SESSION_IDLE_TIMEOUT")
+    return setting("CONSOLE_SESSION_IDLE_TIMEOUT")
 
 
 def lifetime() -> timedelta:
-    return setting("SESSION_ABSOLUTE_TIMEOUT")
+    return setting("CONSOLE_SESSION_ABSOLUTE_TIMEOUT")
 
 
 def touch_interval() -> timedelta:
-    return setting("SESSION_TOUCH_INTERVAL")
+    return setting("CONSOLE_SESSION_TOUCH_INTERVAL")
 
 
 def current() -> SessionRecord | None:

@@ -210,7 +210,7 @@ def init_app(app: Flask, prefix: str) -> None:
 
 def _maybe_purge(response: Response) -> None:
     """Now and then, after the response is sent, delete a small batch of dead records."""
-    probability = setting("SESSION_PURGE_PROBABILITY")
+    probability = setting("CONSOLE_SESSION_PURGE_PROBABILITY")
     if probability <= 0 or random.random() >= probability:  # noqa: S311 - not security
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from user_agents import parse
+from ua_parser import parse
 
 # Codes stored in SessionRecord.auth_method.
 METHODS = {
@@ -65,10 +65,16 @@ def method_label(code: str | None, second_factor: str | None = None) -> str:
 
 @lru_cache(maxsize=512)
 def _parts(user_agent: str) -> tuple[str, str]:
-    agent = parse(user_agent)
-    major = agent.browser.version_string.split(".")[0]
-    browser = " ".join(part for part in (agent.browser.family, major) if part)
-    system = " ".join(part for part in (agent.os.family, agent.os.version_string) if part)
+    """(browser with its major version, system with its version); "" for what is unknown."""
+    result = parse(user_agent)
+    browser = system = ""
+    if result.user_agent is not None and result.user_agent.family != "Other":
+        agent = result.user_agent
+        browser = " ".join(part for part in (agent.family, agent.major) if part)
+    if result.os is not None and result.os.family != "Other":
+        os_ = result.os
+        version = ".".join(v for v in (os_.major, os_.minor, os_.patch) if v)
+        system = " ".join(part for part in (os_.family, version) if part)
     return browser, system
 
 
@@ -77,6 +83,10 @@ def device_label(user_agent: str | None) -> str:
     if not user_agent:
         return str(_l("Unknown device"))
     browser, system = _parts(user_agent)
-    if browser.startswith("Other") and system.startswith("Other"):
+    if not browser and not system:
         return str(_l("Unknown device"))
+    if not system:
+        return browser
+    if not browser:
+        return system
     return str(_l("%(browser)s on %(system)s", browser=browser, system=system))

@@ -13,9 +13,9 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..core.search import like_prefix, prefix_range
 from ..extensions import db
 from ..models import User
-from ..users.query import prefix_range
 from .models import SessionRecord
 
 # Why a session stopped; stored in end_reason and sent with the audit event.
@@ -189,10 +189,6 @@ AGES: dict[str, tuple[str, timedelta]] = {
 }
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def live_page(
     filters: Filters,
     moment: datetime,
@@ -213,8 +209,7 @@ def live_page(
         # A range on lower(email), which the case-insensitive email index serves.
         stmt = stmt.where(prefix_range(User.email, filters.email.strip()))
     if filters.ip:
-        ip_pattern = _escape_like(filters.ip.strip()) + "%"
-        stmt = stmt.where(SessionRecord.ip.like(ip_pattern, escape="\\"))
+        stmt = stmt.where(like_prefix(SessionRecord.ip, filters.ip.strip()))
     if filters.age in AGES:
         kind, span = AGES[filters.age]
         edge = moment - span

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from ..core.guards import login_redirect
 from ..core.htmx import is_htmx, render_page_or_fragment
-from ..core.permissions import login_redirect
 from . import flows
 
 bp = Blueprint("sessions", __name__)
@@ -68,7 +69,13 @@ def end_others() -> Any:
         current_user, keep=flows.current(), actor=current_user, reason="ended_others"
     )
     if count:
-        return _answer(_("Signed out of %(count)d other sessions.", count=count))
+        return _answer(
+            ngettext(
+                "Signed out of %(num)d other session.",
+                "Signed out of %(num)d other sessions.",
+                count,
+            )
+        )
     return _answer(_("There were no other sessions to end."))
 
 

@@ -1,13 +1,12 @@
-"""The operators' user pages: Flask-Admin's ModelView routed and rendered the console's way."""
+"""The operators' user pages: a Flask-Admin view with actions, rendered the console's way."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context
-from flask_admin import expose
-from flask_admin.actions import action
-from flask_admin.contrib.sqla import ModelView
+from flask_admin import BaseView, expose
+from flask_admin.actions import ActionsMixin, action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -16,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core import policy, sections
+from ..core import dates, policy, sections
 from ..core.admin import PermissionMixin
 from ..core.htmx import render_page_or_fragment
 from ..core.permissions import has_permission
@@ -28,64 +27,25 @@ from ..settings import setting
 from . import export, flows, query
 from .forms import NotesForm, UserCreateForm, UserEditForm
 
-SECRET_COLUMNS = tuple(sorted(flows.SECRET_FIELDS))
-
 
 def _all_roles() -> list[Role]:
     return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
-class UserAdmin(PermissionMixin, ModelView):
-    """Users: list, detail, create/invite, edit, notes, actions and CSV export."""
+class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
+    """Users: list, detail, create/invite, edit, notes, actions and CSV export.
+
+    A plain Flask-Admin view with its actions: Flask-Admin's model views count and OFFSET
+    the table, so the console's keyset list and forms are the only routes.
+    """
 
     permission = "users:read"
     write_permission = "users:write"
 
-    # Declarative description (Django's list_display / search_fields); secrets appear nowhere.
-    column_list = (
-        "email",
-        "username",
-        "name",
-        "active",
-        "confirmed_at",
-        "roles",
-        "current_login_at",
-        "create_datetime",
-    )
-    column_searchable_list = ("email", "username", "name")
-    column_exclude_list = SECRET_COLUMNS
-    column_details_exclude_list = SECRET_COLUMNS
-    column_export_exclude_list = SECRET_COLUMNS
-    form_excluded_columns = SECRET_COLUMNS
-    form = UserEditForm
-    can_export = False
-    can_view_details = True
-
-    # Flask-Admin's own routes count and OFFSET-page the table, so they are not exposed;
-    # the console's routes below replace them.
-    def create_view(self) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def edit_view(self) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def details_view(self) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def delete_view(self) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def action_view(self) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def export(self, export_type: str) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def ajax_lookup(self) -> Any:  # type: ignore[override]
-        abort(404)
-
-    def ajax_update(self) -> Any:  # type: ignore[override]
-        abort(404)
+    def __init__(self, **kwargs: Any) -> None:
+        BaseView.__init__(self, **kwargs)
+        ActionsMixin.__init__(self)
+        self.init_actions()
 
     def is_action_allowed(self, name: str) -> bool:
         return has_permission(self.write_permission) and name in flows.ACTIONS
@@ -104,16 +64,16 @@ class UserAdmin(PermissionMixin, ModelView):
 
     def _params(self) -> query.ListParams:
         return query.ListParams.from_args(
-            request.args, setting("PAGE_SIZE"), setting("PAGE_SIZE_MAX")
+            request.args, setting("CONSOLE_PAGE_SIZE"), setting("CONSOLE_PAGE_SIZE_MAX")
         )
 
     @expose("/")
     def index_view(self) -> Any:  # type: ignore[override]
         """The list page, or its rows for htmx (search as you type, next page)."""
         params = self._params()
-        page = query.load_page(params)
+        page = query.Page([], {}, None) if params.errors else query.load_page(params)
         actions, _confirmations = self.get_actions_list()
-        return render_page_or_fragment(
+        response = render_page_or_fragment(
             "users/list.html",
             "users/_rows.html",
             params=params,
@@ -128,12 +88,18 @@ class UserAdmin(PermissionMixin, ModelView):
                 if policy.missing_permissions(current_user._get_current_object(), user)
             },
             sorts=query.SORTS,
+            bad_day=dates.BAD_DAY,
         )
+        if params.errors:
+            response.status_code = 400
+        return response
 
     @expose("/export.csv")
     def export_csv(self) -> Response:
         """The filtered list as CSV, streamed in batches."""
         params = self._params()
+        if params.errors:
+            abort(400)
         response = Response(
             stream_with_context(export.csv_lines(params)), mimetype="text/csv; charset=utf-8"
         )
@@ -164,6 +130,7 @@ class UserAdmin(PermissionMixin, ModelView):
             notes_form=NotesForm(data={"notes": user.notes or "", "version": user.edit_version}),
             actions=[(n, label) for n, label in self.get_actions_list()[0] if n in offered],
             can_write=flows.may_change(actor, user),
+            can_invite=flows.may_invite(actor, user),
             refusal=policy.refusal(actor, self.write_permission, target=user),
         )
 
@@ -183,7 +150,6 @@ class UserAdmin(PermissionMixin, ModelView):
                     roles=form.selected_roles(),
                 )
             except (flows.UserFlowError, policy.PolicyError, ValueError) as error:
-                db.session.rollback()
                 flash(str(error), "error")
             else:
                 flash(_("%(email)s was created and invited by mail.", email=user.email), "success")
@@ -218,7 +184,6 @@ class UserAdmin(PermissionMixin, ModelView):
                     roles=form.selected_roles(),
                 )
             except flows.UserFlowError as error:
-                db.session.rollback()
                 flash(str(error), "error")
                 if error.code == "stale":
                     db.session.expire_all()
@@ -227,7 +192,6 @@ class UserAdmin(PermissionMixin, ModelView):
                     fresh.roles.data = [role.id for role in user.roles]
                     return render_template("users/form.html", form=fresh, user=user), 409
             except policy.PolicyError as error:
-                db.session.rollback()
                 flash(str(error), "error")
             else:
                 if changes:
@@ -310,9 +274,13 @@ class UserAdmin(PermissionMixin, ModelView):
         if not ids:
             flash(_("Select at least one user first."), "error")
             return redirect(back)
-        if len(ids) > setting("PAGE_SIZE_MAX"):
+        if len(ids) > setting("CONSOLE_PAGE_SIZE_MAX"):
             flash(
-                _("Select at most %(count)d users at a time.", count=setting("PAGE_SIZE_MAX")),
+                ngettext(
+                    "Select at most %(num)d user at a time.",
+                    "Select at most %(num)d users at a time.",
+                    setting("CONSOLE_PAGE_SIZE_MAX"),
+                ),
                 "error",
             )
             return redirect(back)

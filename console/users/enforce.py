@@ -4,25 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, redirect, request
+from flask import Flask, flash, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import naive_utcnow, url_for_security
 from flask_security.signals import password_changed, password_reset
 
+from ..core import gates
 from ..core.htmx import hx_redirect, is_htmx
 from .flows import confirm_invitee
 
-# Where a user who must change their password may still go.
-ALLOWED_ENDPOINTS = frozenset({"security.change_password", "security.logout"})
+# The pages that let a user who must change their password do it: the form, and the
+# re-authentication Flask-Security may ask for first.
+ALLOWED_ENDPOINTS = frozenset(
+    {
+        "security.change_password",
+        "security.verify",
+        "security.us_verify",
+        "security.us_verify_send_code",
+        "security.us_verify_link",
+        "security.wan_verify",
+        "security.wan_verify_response",
+    }
+)
 
 
-def _must_change_password() -> Any:
-    endpoint = request.endpoint or ""
-    if endpoint in ALLOWED_ENDPOINTS or endpoint.endswith(".static"):
-        return None
-    if not current_user.is_authenticated or not current_user.password_change_required:
-        return None
+def _must_change_password() -> bool:
+    return bool(current_user.is_authenticated and current_user.password_change_required)
+
+
+def _to_change_password() -> Any:
     target = url_for_security("change_password")
     if is_htmx():
         return hx_redirect(target)
@@ -46,7 +57,16 @@ def _password_reset(sender: Any, user: Any = None, **extra: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Gate every request of a user who must change their password; clear it once done."""
-    app.before_request(_must_change_password)
+    gates.register(
+        app,
+        gates.Gate(
+            key="password_change",
+            holds=_must_change_password,
+            respond=_to_change_password,
+            endpoints=ALLOWED_ENDPOINTS,
+            order=10,
+        ),
+    )
     # Flask-Security sends these before its view commits, so the changes ride along.
     password_changed.connect(_password_changed, weak=False)
     password_reset.connect(_password_reset, weak=False)

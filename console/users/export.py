@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from ..core import dates
 from ..core.spreadsheet import neutralize
 from .query import ListParams, iterate_filtered
 
@@ -26,7 +27,7 @@ HEADER = (
 
 
 def _stamp(value: Any) -> str:
-    return value.isoformat(sep=" ", timespec="seconds") if value else ""
+    return dates.iso_utc(value)
 
 
 def csv_lines(params: ListParams) -> Iterator[str]:
@@ -54,7 +55,7 @@ def csv_lines(params: ListParams) -> Iterator[str]:
                         user.name,
                         "yes" if user.active else "no",
                         _stamp(user.confirmed_at),
-                        " ".join(mfa.get(user.id, [])),
+                        " ".join(factor.key for factor in mfa.get(user.id, [])),
                         " ".join(sorted(role.name for role in user.roles)),
                         _stamp(user.current_login_at),
                         _stamp(user.create_datetime),

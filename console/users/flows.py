@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_mailman import EmailMultiAlternatives
 from flask_security import naive_utcnow, url_for_security
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import create_account
 from ..core import policy
 from ..core.emails import EmailInUseError, canonical_email, is_email_conflict
+from ..core.notify import notify
 from ..core.sanitize import sanitize_html
 from ..core.signals import emit
+from ..core.transactions import atomic
 from ..extensions import db
 from ..models import Role, User
 from ..roles.guardrails import (
@@ -26,6 +27,7 @@ from ..roles.guardrails import (
     assert_not_self,
     holds_full_administration,
 )
+from ..settings import setting
 
 # Never copied into an event, a log line or an export.
 SECRET_FIELDS = frozenset(
@@ -102,6 +104,7 @@ def invitation_link(user: User) -> str:
     )
 
 
+@atomic
 def send_invitation(actor: User | None, user: User) -> None:
     """Mail `user` a link to set their password; refused once they have one."""
     # The link sets a password on the account: the same rule as a password reset.
@@ -111,26 +114,19 @@ def send_invitation(actor: User | None, user: User) -> None:
     if not user.active:
         raise UserFlowError("inactive_invite", user=user.email)
     link = invitation_link(user)
-    context = {
-        "user": user,
-        "link": link,
-        "site_name": current_app.config["CONSOLE_SITE_NAME"],
-        "within": current_app.config["SECURITY_RESET_PASSWORD_WITHIN"],
-    }
-    message = EmailMultiAlternatives(
-        subject=str(_l("You are invited to %(site)s", site=context["site_name"])),
-        body=render_template("email/users/invitation.txt", **context),
-        to=[user.email],
-    )
-    message.attach_alternative(
-        render_template("email/users/invitation.html", **context), "text/html"
-    )
     user.invited_at = naive_utcnow()
-    db.session.commit()
-    message.send()
     emit("admin.user.invited", actor=actor, subject=user, email=user.email)
+    db.session.commit()
+    notify(
+        user,
+        "users/invitation",
+        _l("You are invited to %(site)s", site=setting("CONSOLE_SITE_NAME")),
+        link=link,
+        within=current_app.config["SECURITY_RESET_PASSWORD_WITHIN"],
+    )
 
 
+@atomic
 def create_user(
     actor: User | None,
     *,
@@ -159,18 +155,18 @@ def create_user(
             roles=list(roles),
             confirmed=False,
         )
+        emit(
+            "admin.user.created",
+            actor=actor,
+            subject=user,
+            email=user.email,
+            roles=_role_names(user.roles),
+        )
         db.session.commit()
     except EmailInUseError as error:
         # Another request took a look-alike address after the check above; the datastore
-        # has rolled back, so nothing of this account was written.
+        # has rolled back, so nothing of this account (nor its event) was written.
         raise UserFlowError("email_taken", email=normalized) from error
-    emit(
-        "admin.user.created",
-        actor=actor,
-        subject=user,
-        email=user.email,
-        roles=_role_names(user.roles),
-    )
     send_invitation(actor, user)
     return user
 
@@ -198,6 +194,7 @@ def _claim_version(user: User, version: int) -> None:
     user.edit_version = version + 1
 
 
+@atomic
 def update_user(
     actor: User | None,
     user: User,
@@ -248,6 +245,13 @@ def update_user(
         setattr(user, key, value)
     if roles is not None:
         user.roles = new_roles
+    emit("admin.user.updated", actor=actor, subject=user, changes=redact(changes))
+    if "active" in changes:
+        emit(
+            "admin.user.activated" if user.active else "admin.user.deactivated",
+            actor=actor,
+            subject=user,
+        )
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -257,13 +261,6 @@ def update_user(
         if "email" in values and is_email_conflict(error):
             raise UserFlowError("email_taken", email=values["email"]) from error
         raise
-    emit("admin.user.updated", actor=actor, subject=user, changes=redact(changes))
-    if "active" in changes:
-        emit(
-            "admin.user.activated" if user.active else "admin.user.deactivated",
-            actor=actor,
-            subject=user,
-        )
     return changes
 
 
@@ -273,6 +270,7 @@ def _holds_full(roles: Sequence[Role]) -> bool:
     return any(is_full_role(role) for role in roles)
 
 
+@atomic
 def update_notes(actor: User | None, user: User, *, version: int, html: str) -> bool:
     """Store sanitized operator notes; returns False when nothing changed."""
     policy.require(actor, "users:write", target=user)
@@ -281,8 +279,8 @@ def update_notes(actor: User | None, user: User, *, version: int, html: str) -> 
         return False
     _claim_version(user, version)
     user.notes = cleaned or None
-    db.session.commit()
     emit("admin.user.notes_updated", actor=actor, subject=user)
+    db.session.commit()
     return True
 
 
@@ -379,12 +377,29 @@ def may_change(actor: User | None, user: User) -> bool:
     return policy.may(actor, "users:write", target=user)
 
 
+def _would_change(name: str, user: User) -> bool:
+    """Whether action `name` would change `user` (a page offers no action that would not)."""
+    locked = bool(user.locked_until or user.failed_login_count or user.lockout_count)
+    return {
+        "activate": not user.active,
+        "deactivate": bool(user.active),
+        "unlock": locked,
+        "require_password_change": not user.password_change_required,
+    }.get(name, True)
+
+
+def may_invite(actor: User | None, user: User) -> bool:
+    """True when an invitation to `user` would be sent: no password yet, active, allowed."""
+    return not user.password and bool(user.active) and may_change(actor, user)
+
+
 def offered_actions(actor: User | None, user: User) -> list[str]:
-    """The single-user actions the flows would accept from `actor` on `user`."""
+    """The single-user actions that apply to `user` and that the flows would accept."""
     return [
         name
         for name in ACTIONS
-        if policy.may(actor, "users:write", target=user, allow_self=name not in NOT_ON_SELF)
+        if _would_change(name, user)
+        and policy.may(actor, "users:write", target=user, allow_self=name not in NOT_ON_SELF)
     ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..models import Role
+from ..settings import setting
 
 ERRORS = {
     "email": _l("Enter a valid email address."),
@@ -88,13 +88,13 @@ class UserEditForm(_ProfileForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        languages = current_app.config["CONSOLE_LANGUAGES"]
+        languages = setting("CONSOLE_LANGUAGES")
         self.locale.choices = [("", str(_l("Browser default")))] + [  # type: ignore[assignment]
             (code, code) for code in languages
         ]
 
     def validate_locale(self, field: Any) -> None:
-        if field.data and field.data not in current_app.config["CONSOLE_LANGUAGES"]:
+        if field.data and field.data not in setting("CONSOLE_LANGUAGES"):
             raise ValidationError(str(ERRORS["locale"]))
 
     def profile_values(self) -> dict[str, Any]:

@@ -6,15 +6,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_security import naive_utcnow
 from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
+from ..core import dates, factors
+from ..core.search import prefix_range
 from ..extensions import db
-from ..models import Role, User, WebAuthn, roles_users
+from ..models import Role, User, roles_users
 
 # Columns the list may load and show; every secret column stays out of the SELECT.
 LIST_COLUMNS = (
@@ -24,7 +26,6 @@ LIST_COLUMNS = (
     User.name,
     User.active,
     User.confirmed_at,
-    User.tf_primary_method,
     User.current_login_at,
     User.create_datetime,
     User.locked_until,
@@ -45,11 +46,19 @@ def _flag(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get((value or "").strip().lower())
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip()) if value else None
-    except ValueError:
-        return None
+DAY_FIELDS = ("login_after", "login_before", "created_from", "created_to")
+
+
+def _days(args: Any) -> tuple[dict[str, date | None], tuple[str, ...]]:
+    values: dict[str, date | None] = {}
+    errors = []
+    for name in DAY_FIELDS:
+        try:
+            values[name] = dates.parse_day(args.get(name))
+        except ValueError:
+            values[name] = None
+            errors.append(name)
+    return values, tuple(errors)
 
 
 def _int(value: str | None) -> int | None:
@@ -61,7 +70,9 @@ def _int(value: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class ListParams:
-    """What the operator asked the list for, parsed leniently: bad input is ignored."""
+    """What the operator asked the list for, parsed leniently: bad input is ignored, except
+    a date that cannot be read, which `errors` names (a filter silently dropped would list
+    more than was asked for)."""
 
     q: str = ""
     active: bool | None = None
@@ -90,6 +101,7 @@ class ListParams:
         if sort not in SORTS:
             sort = default
         size = _int(args.get("size")) or default_size
+        days, errors = _days(args)
         return cls(
             q=(args.get("q") or "").strip()[:255],
             active=_flag(args.get("active")),
@@ -97,14 +109,15 @@ class ListParams:
             role=_int(args.get("role")),
             has_mfa=_flag(args.get("mfa")),
             locked=_flag(args.get("locked")),
-            login_after=_day(args.get("login_after")),
-            login_before=_day(args.get("login_before")),
-            created_from=_day(args.get("created_from")),
-            created_to=_day(args.get("created_to")),
+            login_after=days["login_after"],
+            login_before=days["login_before"],
+            created_from=days["created_from"],
+            created_to=days["created_to"],
             sort=sort,
             desc=args.get("dir", "desc" if sort in ("created", "last_login") else "asc") == "desc",
             after=args.get("after") or None,
             page_size=max(1, min(size, max_size)),
+            errors=errors,
         )
 
     def query_args(self, **override: Any) -> dict[str, Any]:
@@ -130,28 +143,9 @@ class ListParams:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in args.items() if v}
 
 
-def sql_lower(text: str) -> str:
-    """`text` lowered the way the database's lower() does (SQLite lowers ASCII only)."""
-    if db.engine.dialect.name == "sqlite":
-        return "".join(c.lower() if c.isascii() else c for c in text)
-    return text.lower()
-
-
-def prefix_range(column: Any, prefix: str) -> Any:
-    """lower(column) starts with `prefix`, as a range a plain lower() index serves."""
-    low = sql_lower(prefix)
-    last = ord(low[-1])
-    high = low[:-1] + chr(last + 1) if last < 0x10FFFF else low + "\uffff"
-    expr = func.lower(column)
-    return and_(expr >= low, expr < high)
-
-
 def has_mfa_condition() -> Any:
-    """A second factor: an authenticator/email method or any WebAuthn key."""
-    return or_(
-        User.tf_primary_method.is_not(None),
-        exists().where(WebAuthn.user_id == User.id),
-    )
+    """A second factor, as the factor registry defines it."""
+    return factors.has_second_factor_condition()
 
 
 # Up to this many members, a role's member ids are read off the (role_id, user_id) index and
@@ -197,14 +191,15 @@ def filtered(params: ListParams) -> Select:
             stmt = stmt.where(User.id.in_(select(User.id).where(locked)))
         else:
             stmt = stmt.where(~locked)
+    # The days are the operator's: they start at midnight in the operator's zone.
     if params.login_after:
-        stmt = stmt.where(User.current_login_at >= datetime.combine(params.login_after, time()))
+        stmt = stmt.where(User.current_login_at >= dates.day_start(params.login_after))
     if params.login_before:
-        stmt = stmt.where(User.current_login_at < datetime.combine(params.login_before, time()))
+        stmt = stmt.where(User.current_login_at < dates.day_start(params.login_before))
     if params.created_from:
-        stmt = stmt.where(User.create_datetime >= datetime.combine(params.created_from, time()))
+        stmt = stmt.where(User.create_datetime >= dates.day_start(params.created_from))
     if params.created_to:
-        end = datetime.combine(params.created_to, time()) + timedelta(days=1)
+        end = dates.day_start(params.created_to + timedelta(days=1))
         stmt = stmt.where(User.create_datetime < end)
     return stmt
 
@@ -284,28 +279,16 @@ def page_statement(params: ListParams) -> Select:
 
 @dataclass
 class Page:
-    """The users of one page, their MFA methods, and the cursor of the next page."""
+    """The users of one page, their factors, and the cursor of the next page."""
 
     users: list[User]
-    mfa: dict[int, list[str]]
+    mfa: dict[int, list[factors.Factor]]
     next_cursor: str | None
 
 
-def mfa_methods(users: list[User]) -> dict[int, list[str]]:
-    """Second factors per user, for a whole page in one query."""
-    methods: dict[int, list[str]] = {u.id: [] for u in users}
-    for user in users:
-        if user.tf_primary_method:
-            methods[user.id].append(user.tf_primary_method)
-    if users:
-        rows = db.session.execute(
-            select(WebAuthn.user_id, WebAuthn.usage)
-            .where(WebAuthn.user_id.in_(list(methods)))
-            .group_by(WebAuthn.user_id, WebAuthn.usage)
-        )
-        for user_id, usage in rows:
-            methods[user_id].append("passkey" if usage == "first" else "security key")
-    return methods
+def mfa_methods(users: list[User]) -> dict[int, list[factors.Factor]]:
+    """The registered factors each user has set up, for a whole page in one query."""
+    return factors.set_up_by_user(user.id for user in users)
 
 
 def load_page(params: ListParams) -> Page:

@@ -1,17 +1,82 @@
-// Security Console behaviour: theme toggle, CSRF header for htmx, live announcements.
+// Security Console behaviour: theme, dropdowns, list bars, CSRF header for htmx, live announcements.
 (function () {
   "use strict";
 
-  function setTheme(theme) {
-    document.documentElement.setAttribute("data-bs-theme", theme);
+  // The theme forms post to the server without JavaScript; with it, the choice applies at
+  // once, is saved in this browser and is still posted (in the background) for the cookie.
+  function systemDark() {
+    return !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  }
+
+  function showTheme() {
+    var root = document.documentElement;
+    var choice = root.getAttribute("data-theme") || "auto";
+    var shown = root.getAttribute("data-bs-theme");
+    document.querySelectorAll("form[data-theme-form]").forEach(function (form) {
+      var label = form.getAttribute("data-label-" + choice);
+      form.querySelectorAll("[data-theme-state]").forEach(function (el) {
+        if (label) {
+          el.textContent = label;
+        }
+      });
+      form.querySelectorAll("[data-theme-choice]").forEach(function (button) {
+        button.setAttribute("aria-pressed", button.value === choice ? "true" : "false");
+      });
+      form.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+        button.value = shown === "dark" ? "light" : "dark";
+      });
+    });
+  }
+
+  function setTheme(choice) {
+    var root = document.documentElement;
+    root.setAttribute("data-theme", choice);
+    root.setAttribute("data-bs-theme", choice === "auto" ? (systemDark() ? "dark" : "light") : choice);
     try {
-      window.localStorage.setItem("console-theme", theme);
+      if (choice === "auto") {
+        window.localStorage.removeItem("console-theme");
+      } else {
+        window.localStorage.setItem("console-theme", choice);
+      }
     } catch (e) {
-      /* private mode: the choice lasts for this page only */
+      /* private mode: the cookie the form sets still remembers it */
     }
-    var toggle = document.getElementById("theme-toggle");
-    if (toggle) {
-      toggle.setAttribute("aria-pressed", theme === "dark" ? "true" : "false");
+    showTheme();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-theme-form]") || !window.fetch) {
+      return;
+    }
+    var button = event.submitter;
+    var choice = button && button.name === "theme" ? button.value : "";
+    if (["light", "dark", "auto"].indexOf(choice) < 0) {
+      return;
+    }
+    event.preventDefault();
+    setTheme(choice);
+    var body = new FormData(form);
+    body.set("theme", choice);
+    window.fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      redirect: "manual",
+      keepalive: true,
+    }).catch(function () {
+      /* offline: this browser's saved choice still applies */
+    });
+  });
+
+  if (window.matchMedia) {
+    var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+    if (scheme.addEventListener) {
+      scheme.addEventListener("change", function () {
+        if ((document.documentElement.getAttribute("data-theme") || "auto") === "auto") {
+          setTheme("auto");
+        }
+      });
     }
   }
 
@@ -27,15 +92,22 @@
   window.consoleAnnounce = announce;
 
   document.addEventListener("DOMContentLoaded", function () {
-    var toggle = document.getElementById("theme-toggle");
-    if (toggle) {
-      var current = document.documentElement.getAttribute("data-bs-theme");
-      toggle.setAttribute("aria-pressed", current === "dark" ? "true" : "false");
-      toggle.addEventListener("click", function () {
-        var now = document.documentElement.getAttribute("data-bs-theme");
-        setTheme(now === "dark" ? "light" : "dark");
-      });
+    showTheme();
+    // A browser without ::details-content keeps the folded navigation open on a wide screen.
+    var detailsContent = window.CSS && window.CSS.supports && window.CSS.supports("selector(::details-content)");
+    if (!detailsContent && window.matchMedia) {
+      var wide = window.matchMedia("(min-width: 992px)");
+      var unfold = function () {
+        document.querySelectorAll("details[data-collapse]").forEach(function (details) {
+          details.open = wide.matches;
+        });
+      };
+      unfold();
+      if (wide.addEventListener) {
+        wide.addEventListener("change", unfold);
+      }
     }
+    document.querySelectorAll("[data-bulk-bar]").forEach(countSelected);
     // The language switcher submits itself when JavaScript runs; but arrow keys on a closed
     // select change its value at each press, so a keyboard change waits for Enter (or the
     // form's button, shown again) instead of leaving the page at the first arrow.
@@ -70,6 +142,70 @@
         event.stopPropagation();
       }
     }, true);
+  });
+
+  // Dropdowns drawn with <details>: one open at a time, closed by a click elsewhere or Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-dropdown][open]").forEach(function (details) {
+      if (!details.contains(event.target)) {
+        details.open = false;
+      }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var open = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("details[data-dropdown][open]")
+      : null;
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+  });
+
+  // The bulk bar of a list says how many rows are ticked, and is marked while any is.
+  function countSelected(bar) {
+    var name = bar.getAttribute("data-bulk-bar");
+    var ticked = document.querySelectorAll('input[type=checkbox][name="' + name + '"]:checked').length;
+    bar.classList.toggle("has-selection", ticked > 0);
+    var count = bar.querySelector("[data-bulk-count]");
+    if (count) {
+      count.textContent = (count.getAttribute("data-label") || "%s").replace("%s", ticked);
+      count.hidden = false;
+    }
+  }
+
+  function countFilters(panel) {
+    var active = 0;
+    panel.querySelectorAll("[data-filter]").forEach(function (field) {
+      if (field.value) {
+        active += 1;
+      }
+    });
+    var badge = panel.querySelector("[data-filter-count]");
+    if (badge) {
+      badge.querySelector("[data-filter-number]").textContent = active;
+      badge.hidden = active === 0;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.closest) {
+      return;
+    }
+    if (target.matches("input[type=checkbox]")) {
+      document.querySelectorAll("[data-bulk-bar]").forEach(countSelected);
+    }
+    var panel = target.closest("details.filter-panel");
+    if (panel) {
+      countFilters(panel);
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("[data-bulk-bar]").forEach(countSelected);
   });
 
   // Operator shortcuts: "/" search, "g" then a letter to go somewhere, "?" lists them.

@@ -1,14 +1,20 @@
-// Applies the saved or OS colour theme before the page paints (loaded in <head>).
+// Applies the colour theme before the page paints (loaded in <head>): the choice the server
+// rendered from its cookie ("light" or "dark"), else the one this browser saved, else the OS's.
 (function () {
   "use strict";
+  var root = document.documentElement;
+  var chosen = root.getAttribute("data-theme");
   var saved = null;
   try {
     saved = window.localStorage.getItem("console-theme");
   } catch (e) {
     saved = null;
   }
+  if (chosen !== "light" && chosen !== "dark") {
+    chosen = saved === "light" || saved === "dark" ? saved : "auto";
+  }
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
-  var theme = saved === "light" || saved === "dark" ? saved : dark ? "dark" : "light";
-  document.documentElement.setAttribute("data-bs-theme", theme);
-  document.documentElement.classList.add("js");
+  root.setAttribute("data-theme", chosen);
+  root.setAttribute("data-bs-theme", chosen === "auto" ? (dark ? "dark" : "light") : chosen);
+  root.classList.add("js");
 })();

@@ -48,6 +48,13 @@ def tab_to(page: Any, selector: str, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached {selector}; focus is on {focused}")
 
 
+def open_account_menu(page: Any) -> None:
+    """The operator's own pages are in the account menu: Tab to it and open it with Enter."""
+    tab_to(page, "header details.account-menu > summary")
+    page.keyboard.press("Enter")
+    assert page.get_attribute("header details.account-menu", "open") is not None
+
+
 def press_and_wait(page: Any, key: str) -> None:
     with page.expect_navigation():
         page.keyboard.press(key)
@@ -181,6 +188,7 @@ def test_operator_journeys_by_keyboard(page, live_server, keyboard_operator, mak
     assert db.session.get(User, casey.id).name == "Casey Keyboard"
 
     # End a session: the phone's session on "Your sessions", announced in the live region.
+    open_account_menu(page)
     tab_to(page, "a[data-nav='sessions.mine']")
     press_and_wait(page, "Enter")
     assert page.locator("#my-sessions tr[data-session]").count() == 2
@@ -313,6 +321,7 @@ def test_htmx_swaps_keep_the_keyboard_in_place_and_are_announced(
     sign_in(page, live_server.url, operator.email, secret)
 
     # Rename a passkey in place: the swapped-in form starts at its field, the new row is read.
+    open_account_menu(page)
     tab_to(page, "a[data-nav='mfa.passkeys']")
     press_and_wait(page, "Enter")
     tab_to(page, f"#passkey-{key.id} a[hx-get]")

@@ -30,6 +30,7 @@ def sign_in_with_password(page: Any, base: str, email: str, password: str = PASS
 
 
 def sign_out(page: Any) -> None:
+    page.click("header details.account-menu > summary")  # sign out is in the account menu
     with page.expect_navigation():
         page.click("header form[action$='/logout'] button[type=submit]")
 

@@ -10,9 +10,9 @@ from typing import Any
 import pyotp
 from flask.testing import FlaskClient
 
-from tests.conftest import login
+from tests.conftest import MEMBER_PASSWORD, login
 
-PASSWORD = "correct horse battery"
+PASSWORD = MEMBER_PASSWORD
 
 
 def page_text(response: Any) -> str:

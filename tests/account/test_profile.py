@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.account.conftest import actions
 from tests.account.helpers import page_text
+from tests.support.events import actions
 
 
 def _reload(user):

@@ -11,8 +11,8 @@ from flask import Flask
 
 
 @pytest.fixture
-def events(app: Flask) -> Callable[..., list[Any]]:
-    """events(action_prefix="") -> the stored events, oldest first."""
+def stored_events(app: Flask) -> Callable[..., list[Any]]:
+    """stored_events(action_prefix="") -> the stored audit events, oldest first."""
     from console.audit.models import AuditEvent
     from console.extensions import db
 

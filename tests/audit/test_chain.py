@@ -20,21 +20,21 @@ def _record(count: int, action: str = "user.login", **kwargs) -> None:
     db.session.commit()
 
 
-def test_an_intact_chain_verifies(app, events, audit_cli):
+def test_an_intact_chain_verifies(app, stored_events, audit_cli):
     _record(5)
     result = audit_cli("verify")
     assert result.exit_code == 0, result.output
     assert "5 events verified" in result.output
-    stored = events()
+    stored = stored_events()
     assert stored[0].prev_hash == "0" * 64
     assert [e.prev_hash for e in stored[1:]] == [e.hash for e in stored[:-1]]
 
 
-def test_altering_one_event_breaks_verification_at_that_event(app, events, audit_cli):
+def test_altering_one_event_breaks_verification_at_that_event(app, stored_events, audit_cli):
     from console.extensions import db
 
     _record(6)
-    target = events()[3]
+    target = stored_events()[3]
     db.session.execute(
         sa.text("UPDATE audit_event SET details = :d WHERE id = :id"),
         {"d": '{"n":99}', "id": target.id},
@@ -46,12 +46,12 @@ def test_altering_one_event_breaks_verification_at_that_event(app, events, audit
     assert "content does not match" in result.stderr
 
 
-def test_rehashing_an_altered_event_breaks_the_next_link(app, events, audit_cli):
+def test_rehashing_an_altered_event_breaks_the_next_link(app, stored_events, audit_cli):
     from console.audit import chain
     from console.extensions import db
 
     _record(4)
-    stored = events()
+    stored = stored_events()
     target = stored[1]
     target.actor_email = "someone.else@example.com"
     target.hash = chain.event_hash(target.prev_hash, chain.content_of(target))
@@ -61,18 +61,20 @@ def test_rehashing_an_altered_event_breaks_the_next_link(app, events, audit_cli)
     assert f"event {stored[2].id}:" in result.stderr
 
 
-def test_deleting_the_newest_event_is_detected(app, events, audit_cli):
+def test_deleting_the_newest_event_is_detected(app, stored_events, audit_cli):
     from console.extensions import db
 
     _record(3)
-    db.session.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": events()[-1].id})
+    db.session.execute(
+        sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": stored_events()[-1].id}
+    )
     db.session.commit()
     result = audit_cli("verify")
     assert result.exit_code == 1
     assert "chain head" in result.stderr
 
 
-def test_purge_keeps_the_remaining_chain_verifiable(app, events, audit_cli):
+def test_purge_keeps_the_remaining_chain_verifiable(app, stored_events, audit_cli):
     from console.audit import flows
     from console.audit.models import AuditChainHead
     from console.extensions import db
@@ -85,7 +87,7 @@ def test_purge_keeps_the_remaining_chain_verifiable(app, events, audit_cli):
     result = audit_cli("purge", "--batch", "3")
     assert result.exit_code == 0, result.output
     assert "Deleted 7 events" in result.output
-    remaining = events()
+    remaining = stored_events()
     assert [e.action for e in remaining] == ["user.logout"] * 3 + ["audit.purged"]
     head = db.session.get(AuditChainHead, 1)
     assert head.anchor_hash == remaining[0].prev_hash
@@ -95,7 +97,7 @@ def test_purge_keeps_the_remaining_chain_verifiable(app, events, audit_cli):
     assert "Deleted 0 events" in again.output
 
 
-def test_purge_keeps_the_daily_counters(app, events):
+def test_purge_keeps_the_daily_counters(app, stored_events):
     from console.audit import flows
     from console.audit.models import AuditDailyCount
     from console.extensions import db
@@ -111,7 +113,7 @@ def test_purge_keeps_the_daily_counters(app, events):
 
 
 @pytest.mark.settings(CONSOLE_AUDIT_RETENTION=timedelta(days=1))
-def test_purge_uses_the_retention_setting(app, events):
+def test_purge_uses_the_retention_setting(app, stored_events):
     from console.audit import flows
     from console.extensions import db
 
@@ -122,7 +124,7 @@ def test_purge_uses_the_retention_setting(app, events):
 
 
 def test_fifty_concurrent_writers_never_fork_the_chain(
-    app, backend, database_url, events, audit_cli
+    app, backend, database_url, stored_events, audit_cli
 ):
     if backend != "postgresql":
         pytest.skip("SQLite admits one writer at a time by design")
@@ -154,7 +156,7 @@ def test_fifty_concurrent_writers_never_fork_the_chain(
     for thread in threads:
         thread.join(timeout=120)
     assert failures == []
-    stored = events()
+    stored = stored_events()
     assert len(stored) == writers
     assert len({e.prev_hash for e in stored}) == writers
     result = audit_cli("verify")

@@ -77,14 +77,14 @@ def test_bad_filters_get_a_message_and_no_rows(signed_in_operator, operator, mak
     assert _actions(response) == []
 
 
-def test_keyset_pages_and_the_htmx_fragment(signed_in_operator, events):
+def test_keyset_pages_and_the_htmx_fragment(signed_in_operator, stored_events):
     from console.audit import flows
     from console.extensions import db
 
     for index in range(5):
         flows.record("user.login", details={"n": index})
     db.session.commit()
-    ids = [e.id for e in events("user.login")][::-1]
+    ids = [e.id for e in stored_events("user.login")][::-1]
     first = signed_in_operator.get("/admin/audit/?action=user.login&size=2")
     body = first.get_data(as_text=True)
     assert f"before={ids[1]}" in body
@@ -106,9 +106,11 @@ def test_pages_never_count(signed_in_operator, count_queries):
     assert any("audit_event.id < " in s for s in event_queries)
 
 
-def test_detail_shows_the_diff_without_secrets(signed_in_operator, operator, make_user, events):
+def test_detail_shows_the_diff_without_secrets(
+    signed_in_operator, operator, make_user, stored_events
+):
     _seed(operator, make_user)
-    edit = events("admin.user.updated")[0]
+    edit = stored_events("admin.user.updated")[0]
     body = signed_in_operator.get(f"/admin/audit/{edit.id}").get_data(as_text=True)
     assert 'id="audit-changes"' in body
     assert "Bob" in body and "[redacted]" in body
@@ -116,7 +118,7 @@ def test_detail_shows_the_diff_without_secrets(signed_in_operator, operator, mak
 
 
 def test_csv_export_neutralizes_formulas_and_is_audited(
-    signed_in_operator, operator, make_user, events
+    signed_in_operator, operator, make_user, stored_events
 ):
     _seed(operator, make_user)
     response = signed_in_operator.get("/admin/audit/export.csv?subject=bob@")
@@ -127,7 +129,7 @@ def test_csv_export_neutralizes_formulas_and_is_audited(
     assert [r["action"] for r in rows] == ["admin.user.updated", "user.login_failed"]
     assert rows[0]["details"].startswith("{")
     assert "=HYPERLINK" in rows[0]["details"]
-    exported = events("audit.exported")
+    exported = stored_events("audit.exported")
     assert len(exported) == 1 and exported[0].actor_id == operator.id
     assert json.loads(exported[0].details) == {"format": "csv", "subject": "bob@"}
 

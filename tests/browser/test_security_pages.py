@@ -47,7 +47,7 @@ def assert_in_layout(page, theme: str) -> None:
 
 def test_operator_signs_in_through_the_form(page, live_server, operator):
     sign_in(page, live_server.url, operator.email, "operator password 1")
-    page.wait_for_url(re.compile(r".*/outbox/.*|.*/$"))
+    page.wait_for_url(re.compile(r".*/admin/outbox/.*|.*/$"))
     assert page.locator("[data-testid=signed-in-as]").inner_text() == operator.email
 
 
@@ -57,6 +57,7 @@ def test_wrong_password_stays_on_the_form_with_an_error(page, live_server, opera
     assert page.locator(".fs-error-msg, .alert-danger").count() >= 1
 
 
+@pytest.mark.settings(SECURITY_REGISTERABLE=True)
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_every_security_page_renders_inside_the_layout(browser, live_server, make_user, theme):
     context = browser.new_context(color_scheme=theme)

@@ -28,7 +28,13 @@ def population(app, operator, make_user) -> Population:
 
     now = naive_utcnow()
     made = {
-        "totp": make_user(password=None, roles=["Support"], tf_primary_method="authenticator"),
+        # Flask-Security counts a two-factor method only with its secret.
+        "totp": make_user(
+            password=None,
+            roles=["Support"],
+            tf_primary_method="authenticator",
+            tf_totp_secret="placeholder secret",
+        ),
         "unconfirmed": make_user(password=None, roles=["Support"], confirmed=False),
         "inactive": make_user(
             password=None, active=False, current_login_at=now - timedelta(days=300)

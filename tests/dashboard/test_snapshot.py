@@ -1,5 +1,5 @@
-"""The dashboard's snapshot: computed outside the request, by one worker at a time, read with
-one primary-key lookup; an empty state until it exists."""
+"""The dashboard's snapshot: computed on the first view, then outside the request, by one
+worker at a time, read with one primary-key lookup."""
 
 from __future__ import annotations
 
@@ -46,24 +46,54 @@ def test_batches_add_up_to_the_same_figures(app, population):
     assert (whole.total, whole.with_mfa, whole.locked, whole.dormant) == (8, 2, 1, 1)
 
 
-def test_no_snapshot_shows_an_empty_state_and_computes_after_the_response(
+def test_a_cold_start_shows_the_figures_on_the_first_view(signed_in_operator, population):
+    assert _total() is None
+    response = signed_in_operator.get("/admin/dashboard/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-testid="snapshot-empty"' not in body
+    assert 'data-testid="snapshot-time"' in body
+    assert _figure(body, "users-total") == "8"
+    assert _figure(body, "mfa-coverage") == "25%"
+    assert _figure(body, "dormant") == "1"
+    assert _total() == 8
+
+
+def test_while_another_worker_computes_the_page_says_so_and_does_not_wait(
     signed_in_operator, population
 ):
+    from console.dashboard import snapshot
+
+    assert snapshot.claim(naive_utcnow()), "another worker has started the first computation"
     response = signed_in_operator.get("/admin/dashboard/")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-testid="snapshot-empty"' in body
     assert _figure(body, "users-total") is None
+    # A plain link reloads the page without JavaScript; the form asks for a recompute.
+    assert re.search(r'<a href="/admin/dashboard/" data-testid="snapshot-reload">', body)
     assert 'action="/admin/dashboard/refresh"' in body
     # The sign-in chart comes from the daily counters and needs no snapshot.
     assert _figure(body, "sign-ins-30") == "6"
-    assert _total() is None
+    response.close()
+    assert _total() is None, "the worker that holds the claim computes, nobody else"
 
-    response.close()  # the server has sent the response
-    assert _total() == 8
-    body = signed_in_operator.get("/admin/dashboard/").get_data(as_text=True)
-    assert _figure(body, "users-total") == "8"
-    assert 'data-testid="snapshot-time"' in body
+
+def test_a_failed_first_computation_shows_the_empty_state(
+    signed_in_operator, population, monkeypatch
+):
+    from console.dashboard import figures, snapshot
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(figures, "compute_user_figures", broken)
+    response = signed_in_operator.get("/admin/dashboard/")
+    assert response.status_code == 200
+    assert 'data-testid="snapshot-empty"' in response.get_data(as_text=True)
+    response.close()
+    monkeypatch.undo()
+    assert snapshot.claim(naive_utcnow()), "the failed computation gave its claim back"
 
 
 def test_the_page_reads_one_row_and_counts_nothing(

@@ -35,7 +35,8 @@ def test_database_outage_is_a_503_and_recovers_without_a_restart(serve, throwawa
     )
     assert signed_in.status_code == 302
     assert (
-        browser.get(f"{server.url}/outbox/", allow_redirects=False, timeout=30).status_code == 200
+        browser.get(f"{server.url}/admin/outbox/", allow_redirects=False, timeout=30).status_code
+        == 200
     )
 
     throwaway_postgres.stop()
@@ -45,14 +46,14 @@ def test_database_outage_is_a_503_and_recovers_without_a_restart(serve, throwawa
     health, elapsed = _timed_get(load_balancer, f"{server.url}/healthz")
     assert health.status_code == 503 and elapsed < POOL_TIMEOUT + 1
     assert health.json() == {"status": "unavailable"}
-    page, elapsed = _timed_get(browser, f"{server.url}/outbox/", Accept="text/html")
+    page, elapsed = _timed_get(browser, f"{server.url}/admin/outbox/", Accept="text/html")
     assert page.status_code == 503 and elapsed < POOL_TIMEOUT + 1
     assert 'data-error-code="503"' in page.text
     assert "Traceback" not in page.text and "psycopg" not in page.text
     assert page.headers["Retry-After"]
-    fragment, _ = _timed_get(browser, f"{server.url}/outbox/", **{"HX-Request": "true"})
+    fragment, _ = _timed_get(browser, f"{server.url}/admin/outbox/", **{"HX-Request": "true"})
     assert fragment.status_code == 503
-    api, _ = _timed_get(browser, f"{server.url}/outbox/", Accept="application/json")
+    api, _ = _timed_get(browser, f"{server.url}/admin/outbox/", Accept="application/json")
     assert api.status_code == 503
     assert api.json()["error"]["code"] == 503
     form, _ = _timed_get(requests.Session(), f"{server.url}/login")
@@ -68,6 +69,6 @@ def test_database_outage_is_a_503_and_recovers_without_a_restart(serve, throwawa
     throwaway_postgres.start()
     # The same workers, with connections made before the outage, serve again.
     assert load_balancer.get(f"{server.url}/healthz", timeout=30).json() == {"status": "ok"}
-    again = browser.get(f"{server.url}/outbox/", allow_redirects=False, timeout=30)
+    again = browser.get(f"{server.url}/admin/outbox/", allow_redirects=False, timeout=30)
     assert again.status_code == 200
     assert "steady@example.com" in again.text

@@ -40,7 +40,7 @@ PROBE = textwrap.dedent(
     seen["sign_in"] = signed_in.status_code
     seen["reports"] = client.get("/reports").get_data(as_text=True)
     seen["directory"] = client.get("/directory").get_data(as_text=True)
-    seen["console"] = client.get("/console/outbox/").status_code
+    seen["console"] = client.get("/console/admin/outbox/").status_code
     print(json.dumps(seen))
     """
 )

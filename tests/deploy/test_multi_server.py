@@ -23,7 +23,7 @@ def _sign_in(browser: requests.Session, server_url: str, email: str, password: s
 
 
 def _signed_in(browser: requests.Session, server_url: str) -> bool:
-    response = browser.get(f"{server_url}/outbox/", allow_redirects=False, timeout=20)
+    response = browser.get(f"{server_url}/admin/outbox/", allow_redirects=False, timeout=20)
     assert response.status_code in (200, 302), response.text
     return response.status_code == 200
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
+import pytest
+
 from console import _engine_options
 from console.config import from_environment
 from console.settings import DEFAULTS
@@ -76,3 +78,82 @@ def test_each_thread_has_a_pooled_connection(monkeypatch):
     # A pool size set by the operator is kept.
     monkeypatch.setenv("CONSOLE_DB_POOL_SIZE", "12")
     assert runpy.run_path(str(REPO / "gunicorn.conf.py"))["raw_env"] == []
+
+
+def _wsgi_app():
+    """wsgi.py's app, built afresh from the current environment."""
+    return runpy.run_path(str(REPO / "wsgi.py"))["app"]
+
+
+def test_console_and_security_settings_come_from_the_environment(monkeypatch, tmp_path):
+    from datetime import timedelta
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'console.db'}")
+    monkeypatch.setenv("CONSOLE_LOCKOUT_THRESHOLD", "9")
+    monkeypatch.setenv("CONSOLE_SESSION_IDLE_TIMEOUT", "PT30M")
+    monkeypatch.setenv("CONSOLE_TRUSTED_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("SECURITY_REGISTERABLE", "true")
+    monkeypatch.setenv("SECURITY_FRESHNESS", "600")
+    monkeypatch.setenv("SECURITY_US_ENABLED_METHODS", '["password", "email"]')
+    app = _wsgi_app()
+    assert app.config["CONSOLE_LOCKOUT_THRESHOLD"] == 9
+    assert app.config["CONSOLE_SESSION_IDLE_TIMEOUT"] == timedelta(minutes=30)
+    assert app.config["CONSOLE_TRUSTED_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert app.config["SECURITY_REGISTERABLE"] is True
+    assert app.config["SECURITY_FRESHNESS"] == timedelta(minutes=10)
+    assert app.config["SECURITY_US_ENABLED_METHODS"] == ["password", "email"]
+    assert "security.register" in app.view_functions
+
+
+def test_registration_is_off_unless_turned_on(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'console.db'}")
+    monkeypatch.delenv("SECURITY_REGISTERABLE", raising=False)
+    app = _wsgi_app()
+    assert app.config["SECURITY_REGISTERABLE"] is False
+    assert "security.register" not in app.view_functions
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONSOLE_LOCKOUT_THRESHOLD", "many"),
+        ("SECURITY_REGISTERABLE", "perhaps"),
+        ("CONSOLE_SESSION_IDLE_TIMEOUT", "half an hour"),
+        ("SECURITY_TOTP_SECRETS", "[1, 2]"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_variable(monkeypatch, tmp_path, name, value):
+    from console.config import ConfigError
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'console.db'}")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        _wsgi_app()
+
+
+def test_values_convert_by_the_type_of_their_default():
+    from datetime import timedelta
+
+    from console.config import convert
+
+    assert convert("P1DT2H", timedelta()) == timedelta(days=1, hours=2)
+    assert convert("90", timedelta()) == timedelta(seconds=90)
+    assert convert("off", True) is False
+    assert convert("a,b", ("x",)) == ("a", "b")
+    assert convert('{"1": "k"}', {}) == {"1": "k"}
+    assert convert("2.5", 0.1) == 2.5
+
+
+def test_a_config_file_is_read_and_the_environment_wins(monkeypatch, tmp_path):
+    path = tmp_path / "console.toml"
+    path.write_text(
+        'CONSOLE_LOCKOUT_THRESHOLD = 7\nCONSOLE_SITE_NAME = "Accounts"\n'
+        'SECURITY_FRESHNESS = "PT5M"\n'
+    )
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'console.db'}")
+    monkeypatch.setenv("CONSOLE_CONFIG_FILE", str(path))
+    monkeypatch.setenv("CONSOLE_SITE_NAME", "Staff accounts")
+    app = _wsgi_app()
+    assert app.config["CONSOLE_LOCKOUT_THRESHOLD"] == 7
+    assert app.config["CONSOLE_SITE_NAME"] == "Staff accounts"
+    assert app.config["SECURITY_FRESHNESS"].total_seconds() == 300

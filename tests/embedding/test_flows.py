@@ -26,23 +26,23 @@ def test_sign_in_lands_on_a_console_page_and_sign_out_returns_to_sign_in(client,
     response = sign_in(client, operator.email, "operator password 1")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path.startswith(f"{PREFIX}/")
-    outbox_page = client.get(f"{PREFIX}/outbox/")
+    outbox_page = client.get(f"{PREFIX}/admin/outbox/")
     assert outbox_page.status_code == 200
     assert operator.email in outbox_page.get_data(as_text=True)
 
     signed_out = client.post(f"{PREFIX}/logout")
     assert signed_out.status_code == 302
     assert urlsplit(signed_out.headers["Location"]).path == f"{PREFIX}/login"
-    again = client.get(f"{PREFIX}/outbox/")
+    again = client.get(f"{PREFIX}/admin/outbox/")
     assert again.status_code == 302
     location = again.headers["Location"]
     assert urlsplit(location).path == f"{PREFIX}/login"
     # Back to the page that was asked for, prefix included, after signing in again.
-    assert unquote(urlsplit(location).query) == f"next={PREFIX}/outbox/"
+    assert unquote(urlsplit(location).query) == f"next={PREFIX}/admin/outbox/"
 
 
 def test_next_keeps_the_prefix_after_sign_in(client, operator):
-    response = client.get(f"{PREFIX}/outbox/")
+    response = client.get(f"{PREFIX}/admin/outbox/")
     login_url = response.headers["Location"]
     form = client.get(login_url)
     assert form.status_code == 200
@@ -50,7 +50,7 @@ def test_next_keeps_the_prefix_after_sign_in(client, operator):
         login_url, data={"email": operator.email, "password": "operator password 1"}
     )
     assert signed_in.status_code == 302
-    assert urlsplit(signed_in.headers["Location"]).path == f"{PREFIX}/outbox/"
+    assert urlsplit(signed_in.headers["Location"]).path == f"{PREFIX}/admin/outbox/"
 
 
 def test_cookies_follow_the_mode(mode, client, operator):

@@ -117,7 +117,7 @@ def check_page(client: Any, path: str, checked_static: set[str], **headers: str)
 def test_discovery_finds_the_console_pages(app, mode):
     pages = console_pages(app, mode)
     assert f"{PREFIX}/login" in pages
-    assert f"{PREFIX}/outbox/" in pages
+    assert f"{PREFIX}/admin/outbox/" in pages
     assert f"{PREFIX}/healthz" in pages
 
 

@@ -27,12 +27,12 @@ def test_links_and_redirects_carry_the_proxys_prefix(client):
     for _tag, _attribute, value in urls_in(page.get_data(as_text=True)):
         if value.startswith("/"):
             assert value.startswith(f"{OUTER}/"), value
-    redirect = client.get(f"{PREFIX}/outbox/", headers=PROXY_HEADERS)
+    redirect = client.get(f"{PREFIX}/admin/outbox/", headers=PROXY_HEADERS)
     assert redirect.status_code == 302
     location = urlsplit(redirect.headers["Location"])
     assert location.netloc in ("", "accounts.example.com")
     assert location.path == f"{OUTER}/login"
-    assert unquote(location.query) == f"next={OUTER}/outbox/"
+    assert unquote(location.query) == f"next={OUTER}/admin/outbox/"
 
 
 def test_mailed_links_use_the_public_scheme_host_and_prefix(client, make_user, outbox):

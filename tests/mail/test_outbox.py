@@ -40,22 +40,22 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, outbox):
 def test_outbox_page_needs_the_permission(client, make_user, signed_in_operator, outbox):
     user = make_user("someone@example.com")
     client.post("/reset", data={"email": user.email})
-    page = signed_in_operator.get("/outbox/")
+    page = signed_in_operator.get("/admin/outbox/")
     assert page.status_code == 200
     assert "someone@example.com" in page.get_data(as_text=True)
     message = outbox()[0]
-    detail = signed_in_operator.get(f"/outbox/{message.id}")
+    detail = signed_in_operator.get(f"/admin/outbox/{message.id}")
     assert "/reset/" in detail.get_data(as_text=True)
 
 
 def test_outbox_is_forbidden_without_permission(client, make_user):
     make_user("plain@example.com", password="plain password 123")
     login(client, "plain@example.com", "plain password 123")
-    assert client.get("/outbox/").status_code == 403
+    assert client.get("/admin/outbox/").status_code == 403
 
 
 def test_outbox_fragment_for_htmx(signed_in_operator):
-    response = signed_in_operator.get("/outbox/", headers={"HX-Request": "true"})
+    response = signed_in_operator.get("/admin/outbox/", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "<html" not in response.get_data(as_text=True)
     assert "HX-Request" in response.headers["Vary"]

@@ -48,6 +48,7 @@ def _sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
 
 
 def _sign_out(page) -> None:
+    page.click("header details.account-menu > summary")  # sign out is in the account menu
     with page.expect_navigation():
         page.click("header form[action$='/logout'] button[type=submit]")
 
@@ -127,5 +128,5 @@ def test_require_mfa_sends_a_member_to_enrolment(page, live_server, make_user):
     _sign_in(page, live_server.url, user.email)
     page.wait_for_url(re.compile(r".*/account/mfa-required$"))
     assert page.locator("[data-testid=mfa-required]").count() == 1
-    page.goto(f"{live_server.url}/outbox/")
+    page.goto(f"{live_server.url}/admin/outbox/")
     assert page.url.endswith("/account/mfa-required")

@@ -25,7 +25,7 @@ def guarded(app, make_user):
 def test_a_member_without_mfa_is_sent_to_enrolment(app, guarded):
     client = app.test_client()
     assert login(client, guarded.email, PASSWORD).status_code == 302
-    for path in ("/", "/outbox/", "/admin/mfa/", "/admin/mfa/users/1/reset"):
+    for path in ("/", "/admin/outbox/", "/admin/mfa/", "/admin/mfa/users/1/reset"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].endswith("/account/mfa-required"), path
@@ -76,9 +76,59 @@ def test_unflagged_requests_pay_no_extra_query(app, make_user, count_queries):
     client.get("/account/passkeys")
     with count_queries() as with_policy:
         client.get("/account/passkeys")
-    app.before_request_funcs[None].remove(
-        next(f for f in app.before_request_funcs[None] if f.__name__ == "enforce")
-    )
+    gates = app.extensions["console"].gates
+    gates[:] = [gate for gate in gates if gate.key != "mfa_enrolment"]
     with count_queries() as without_policy:
         client.get("/account/passkeys")
     assert len(with_policy) == len(without_policy)
+
+
+def test_a_user_who_must_change_password_and_enrol_can_do_both(app, guarded):
+    """Two gates hold one user: each lets them reach the other's pages, so no loop."""
+    from console.extensions import db
+
+    guarded.password_change_required = True
+    db.session.commit()
+    client = app.test_client()
+    login(client, guarded.email, PASSWORD)
+    # The first gate's page, then nothing but the two gates' pages.
+    first = client.get("/")
+    assert first.status_code == 302 and first.headers["Location"].endswith("/change")
+    landed = client.get("/", follow_redirects=True)
+    assert landed.status_code == 200 and landed.request.path == "/change"
+    assert client.get("/admin/outbox/").headers["Location"].endswith("/change")
+    assert client.get("/account/mfa-required").status_code == 200
+    assert client.get("/account/passkeys").status_code == 200
+    assert client.get("/change").status_code == 200
+
+    # Enrol first: the password gate still holds, and still lets enrolment finish.
+    assert register_key(client, SoftKey(), name="Guard key", usage="secondary").status_code == 200
+    assert client.get("/").headers["Location"].endswith("/change")
+    new = "a brand new password 9"
+    done = client.post(
+        "/change", data={"password": PASSWORD, "new_password": new, "new_password_confirm": new}
+    )
+    assert done.status_code == 302
+    after = client.get("/", follow_redirects=True)
+    assert after.status_code == 200
+    assert after.request.path not in ("/change", "/account/mfa-required")
+
+
+def test_changing_the_password_first_then_enrolling(app, guarded):
+    from console.extensions import db
+
+    guarded.password_change_required = True
+    db.session.commit()
+    client = app.test_client()
+    login(client, guarded.email, PASSWORD)
+    new = "a brand new password 9"
+    done = client.post(
+        "/change", data={"password": PASSWORD, "new_password": new, "new_password_confirm": new}
+    )
+    assert done.status_code == 302
+    # The password gate is passed; the enrolment gate now sends everything to its page.
+    following = client.get(done.headers["Location"], follow_redirects=True)
+    assert following.status_code == 200 and following.request.path == "/account/mfa-required"
+    assert client.get("/admin/outbox/").headers["Location"].endswith("/account/mfa-required")
+    assert register_key(client, SoftKey(), name="Guard key", usage="secondary").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200

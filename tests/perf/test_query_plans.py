@@ -293,7 +293,7 @@ PAGES = {
     "audit by actor": "/admin/audit/?actor=user00012",
     "audit by subject": "/admin/audit/?subject=1234",
     "MFA list": "/admin/mfa/",
-    "outbox": "/outbox/",
+    "outbox": "/admin/outbox/",
     "account: security center": "/account/",
     "account: profile": "/account/profile",
     "account: sessions": "/account/sessions/",

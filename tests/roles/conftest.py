@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,21 +28,6 @@ def sign_in_with(app: Flask, make_user: Callable[..., Any]) -> Callable[..., Fla
         return client
 
     return factory
-
-
-@pytest.fixture
-def events(app: Flask) -> Iterator[list[dict[str, Any]]]:
-    """Every console event sent during the test, as dicts."""
-    from console.core.signals import console_event
-
-    seen: list[dict[str, Any]] = []
-
-    def record(sender: Any, **kwargs: Any) -> None:
-        seen.append(kwargs)
-
-    console_event.connect(record)
-    yield seen
-    console_event.disconnect(record)
 
 
 def role_by_name(name: str) -> Any:

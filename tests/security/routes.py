@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "console.healthz",
         "console.static",
         "console.set_language",
+        "console.set_theme",
+        "console.favicon",
         "security.static",
         "security.login",
         "security.logout",
@@ -40,7 +42,7 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 
 # Operator pages live under the admin URL (and the development outbox).
-OPERATOR_PREFIXES = ("/admin/", "/outbox/")
+OPERATOR_PREFIXES = ("/admin/",)
 OPERATOR_EXEMPT = frozenset({"admin.index", "admin.static"})
 
 # Flask-Security's e-mail links and sign-in steps that change state on GET by design: the

@@ -68,7 +68,7 @@ def test_operator_pages_exist_and_open_for_the_operator(signed_in_operator):
         and "sample" not in route.url
         and signed_in_operator.get(route.url).status_code == 200
     ]
-    assert "/admin/roles/" in opened and "/outbox/" in opened
+    assert "/admin/roles/" in opened and "/admin/outbox/" in opened
 
 
 def test_sign_in_redirects_answer_htmx_with_hx_redirect(client):

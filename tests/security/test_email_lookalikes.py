@@ -133,6 +133,7 @@ def test_an_operator_may_change_the_case_of_the_same_account(signed_in_operator,
     assert "Admin@example.com" in _emails()
 
 
+@pytest.mark.settings(SECURITY_REGISTERABLE=True)
 @pytest.mark.parametrize("address", LOOK_ALIKES)
 def test_registration_of_a_look_alike_creates_nothing(client, admin, outbox, address):
     before = _users()
@@ -149,6 +150,7 @@ def test_registration_of_a_look_alike_creates_nothing(client, admin, outbox, add
     assert recipients == {ADMIN}
 
 
+@pytest.mark.settings(SECURITY_REGISTERABLE=True)
 @pytest.mark.settings(SECURITY_RETURN_GENERIC_RESPONSES=False)
 @pytest.mark.parametrize("address", LOOK_ALIKES)
 def test_registration_says_the_look_alike_is_in_use(client, admin, address):
@@ -281,6 +283,7 @@ def test_create_account_that_loses_the_race_writes_nothing(admin, no_email_prech
     assert _emails() == {ADMIN}
 
 
+@pytest.mark.settings(SECURITY_REGISTERABLE=True)
 def test_a_registration_that_loses_the_race_gets_the_message(
     client, admin, outbox, no_email_precheck
 ):
@@ -295,6 +298,7 @@ def test_a_registration_that_loses_the_race_gets_the_message(
     assert outbox() == []
 
 
+@pytest.mark.settings(SECURITY_REGISTERABLE=True)
 def test_a_registration_race_answers_json_too(client, admin, no_email_precheck):
     response = client.post(
         "/register",

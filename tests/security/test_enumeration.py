@@ -61,6 +61,7 @@ def test_json_answers_match_too(client, known):
         assert answers[0] == answers[1], path
 
 
+@pytest.mark.settings(SECURITY_REGISTERABLE=True)
 def test_registering_a_taken_address_looks_like_a_new_one(client, known, outbox):
     def register(email: str):
         return client.post(

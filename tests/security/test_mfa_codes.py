@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import login
-from tests.security.conftest import lock_state
+from tests.support.lockout import lock_state
 
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.settings(

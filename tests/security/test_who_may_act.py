@@ -8,6 +8,7 @@ refusal must change nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import session
 from flask_security import naive_utcnow
 
 from console.extensions import db
@@ -341,8 +343,10 @@ def test_flow_applies_the_rule(backend, app, cast, name):
             action.prepare(user)
         before = snapshot(user.id)
         refused = None
-        # A request context only for the links the mails carry.
+        # A request context for the links the mails carry, signed in just now: freshness
+        # is asserted by the flows too, and this test is not about it.
         with app.test_request_context():
+            session["fs_paa"] = time.time()
             try:
                 action.flow(cast, user)
             except _refusals() as error:
@@ -375,6 +379,18 @@ def test_form_applies_the_rule(backend, cast, client, name):
             assert after == before, f"{name} on {target} changed {before} -> {after}"
         else:
             assert after != before, f"{name} on {target} changed nothing ({response.status_code})"
+
+
+def test_operator_flows_assert_a_recent_sign_in(backend, app, cast):
+    from console.core.policy import PolicyError
+
+    peer = cast.targets["peer"]
+    with app.test_request_context():
+        session["fs_paa"] = time.time() - 24 * 3600
+        with pytest.raises(PolicyError) as refused:
+            mfa_flows.reset_all(cast.actor, peer, REASON)
+    assert refused.value.code == "reauth"
+    assert snapshot(peer.id)["keys"] == 1
 
 
 def test_refusal_names_the_account_and_what_it_lacks(backend, cast):

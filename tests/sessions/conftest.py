@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import login
+from tests.conftest import MEMBER_PASSWORD, login
 
-PASSWORD = "session password 123"
+PASSWORD = MEMBER_PASSWORD
 # These tests are about sessions, not hashing: a fast scheme keeps sign-ins cheap.
 FAST_HASHING = pytest.mark.settings(SECURITY_PASSWORD_HASH="plaintext")
 
@@ -40,11 +40,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def member(make_user: Callable[..., Any]) -> Any:
-    return make_user("member@example.com", password=PASSWORD, name="Mia Member")
-
-
-@pytest.fixture
 def browser_of(app: Flask) -> Callable[..., FlaskClient]:
     """A new test client ("browser") signed in as `user`."""
 
@@ -55,21 +50,6 @@ def browser_of(app: Flask) -> Callable[..., FlaskClient]:
         return client
 
     return sign_in
-
-
-@pytest.fixture
-def events(app: Flask) -> Iterator[list[tuple[str, dict]]]:
-    """Every console event sent during the test: (action, details)."""
-    from console.core.signals import console_event
-
-    seen: list[tuple[str, dict]] = []
-
-    def record(sender: Any, action: str, actor: Any, subject: Any, details: dict) -> None:
-        seen.append((action, {"actor": actor, "subject": subject, **details}))
-
-    console_event.connect(record, sender=app)
-    yield seen
-    console_event.disconnect(record, sender=app)
 
 
 def records_of(user: Any) -> list[Any]:

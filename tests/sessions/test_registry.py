@@ -10,6 +10,7 @@ from sqlalchemy import select
 from console.sessions import store
 from tests.conftest import login
 from tests.sessions.conftest import FAST_HASHING, PASSWORD, records_of, session_id_of
+from tests.support.events import flat
 
 pytestmark = FAST_HASHING
 
@@ -47,7 +48,7 @@ def test_a_revoked_session_is_signed_out_on_its_next_request(browser_of, member,
     assert _sent_to_sign_in(response)
     assert not _signed_in(second)
     assert _signed_in(first)
-    assert ("session.revoked", other.short_id) in [(a, d.get("session")) for a, d in events]
+    assert ("session.revoked", other.short_id) in [(a, d.get("session")) for a, d in flat(events)]
 
 
 def test_a_revoked_sessions_remember_cookie_cannot_sign_back_in(app, browser_of, member):
@@ -117,7 +118,7 @@ def test_idle_timeout(clock, browser_of, member, events):
     assert _sent_to_sign_in(client.get("/account/sessions/"))
     [record] = records_of(member)
     assert record.end_reason == "idle"
-    assert ("session.expired", "idle") in [(a, d.get("reason")) for a, d in events]
+    assert ("session.expired", "idle") in [(a, d.get("reason")) for a, d in flat(events)]
 
 
 @pytest.mark.settings(
@@ -160,7 +161,7 @@ def test_deactivating_a_user_ends_their_sessions(app, browser_of, member, operat
     assert all(r.end_reason == "deactivated" for r in records_of(member))
     assert _sent_to_sign_in(first.get("/account/sessions/"))
     assert _sent_to_sign_in(second.get("/account/sessions/"))
-    revoked = [d for a, d in events if a == "session.revoked"]
+    revoked = [d for a, d in flat(events) if a == "session.revoked"]
     assert len(revoked) == 2 and all(d["actor"] is operator for d in revoked)
 
 
@@ -207,7 +208,7 @@ def test_sign_out_ends_the_record(browser_of, member, events):
     client.post("/logout")
     [record] = records_of(member)
     assert record.end_reason == "signed_out"
-    assert "session.signed_out" in [a for a, _ in events]
+    assert "session.signed_out" in [a for a, _ in flat(events)]
 
 
 def test_a_new_sign_in_on_the_same_browser_replaces_the_old_session(app, browser_of, member):
@@ -235,7 +236,7 @@ def test_password_change_ends_the_other_sessions_and_keeps_this_one(browser_of, 
     assert _sent_to_sign_in(second.get("/account/sessions/"))
     reasons = {r.end_reason for r in records_of(member) if r.ended_at is not None}
     assert reasons == {"password_changed"}
-    assert "session.ended_others" in [a for a, _ in events]
+    assert "session.ended_others" in [a for a, _ in flat(events)]
 
 
 def test_htmx_request_of_an_ended_session_gets_hx_redirect(browser_of, member):
@@ -278,7 +279,7 @@ def test_purge_deletes_dead_records_and_reports_unseen_expiry(
     assert "Purged 2 session records." in result.output
     remaining = list(db.session.scalars(select(SessionRecord)))
     assert [r.token_hash for r in remaining] == [store.digest(session_id_of(fresh))]
-    assert [d["reason"] for a, d in events if a == "session.expired"] == ["idle"]
+    assert [d["reason"] for a, d in flat(events) if a == "session.expired"] == ["idle"]
 
 
 @pytest.mark.settings(CONSOLE_SESSION_PURGE_PROBABILITY=1.0)

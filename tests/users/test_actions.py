@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from flask_security import naive_utcnow
 
 from tests.conftest import login
+from tests.support.events import actions
 from tests.users.conftest import BASE
-
-
-@pytest.fixture
-def events(app):
-    from console.core.signals import console_event
-
-    seen: list[str] = []
-
-    def record(sender, **kw):
-        seen.append(kw["action"])
-
-    console_event.connect(record, app, weak=False)
-    yield seen
-    console_event.disconnect(record, app)
 
 
 def _fresh(user_id):
@@ -49,10 +35,10 @@ def test_deactivate_and_activate_in_bulk(signed_in_operator, make_user, confirm_
     response = confirm_action(signed_in_operator, "deactivate", ids)
     assert response.status_code == 302
     assert all(not _fresh(i).active for i in ids)
-    assert events.count("admin.user.deactivated") == 3
+    assert actions(events).count("admin.user.deactivated") == 3
     confirm_action(signed_in_operator, "activate", ids)
     assert all(_fresh(i).active for i in ids)
-    assert events.count("admin.user.activated") == 3
+    assert actions(events).count("admin.user.activated") == 3
 
 
 def test_bulk_runs_in_batches(app, make_user, operator, monkeypatch):
@@ -88,7 +74,7 @@ def test_send_password_reset(signed_in_operator, make_user, confirm_action, outb
     confirm_action(signed_in_operator, "send_password_reset", [user.id])
     messages = [m for m in outbox() if user.email in m.recipient_list()]
     assert len(messages) == 1 and "/reset/" in messages[0].body_text
-    assert "admin.user.password_reset_sent" in events
+    assert "admin.user.password_reset_sent" in actions(events)
 
 
 def test_required_password_change_is_enforced_then_cleared(
@@ -126,7 +112,7 @@ def test_unlock_clears_the_lockout(signed_in_operator, make_user, confirm_action
     confirm_action(signed_in_operator, "unlock", [user.id])
     fresh = _fresh(user.id)
     assert (fresh.failed_login_count, fresh.lockout_count, fresh.locked_until) == (0, 0, None)
-    assert "admin.user.unlocked" in events
+    assert "admin.user.unlocked" in actions(events)
 
 
 def test_delete_deactivates_by_default(signed_in_operator, make_user, confirm_action):
@@ -146,7 +132,7 @@ def test_hard_delete_needs_the_typed_email(signed_in_operator, make_user, confir
     )
     assert right.status_code == 302
     assert _fresh(user.id) is None
-    assert "admin.user.deleted" in events
+    assert "admin.user.deleted" in actions(events)
 
 
 def test_bulk_hard_delete_needs_the_count(signed_in_operator, make_user, confirm_action):

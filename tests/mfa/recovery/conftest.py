@@ -1,7 +1,7 @@
-"""Account fixtures (cheap hashing, member, member_client, events) for second-factor tests."""
+"""Account fixtures (member_client) for second-factor tests."""
 
 from __future__ import annotations
 
-from tests.account.conftest import app_config, events, member, member_client
+from tests.account.conftest import member_client
 
-__all__ = ["app_config", "events", "member", "member_client"]
+__all__ = ["member_client"]

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from tests.account.conftest import actions
 from tests.account.helpers import (
     enrol_totp,
     generate_recovery_codes,
@@ -17,6 +16,7 @@ from tests.account.helpers import (
     sign_out,
 )
 from tests.support.concurrency import simultaneous
+from tests.support.events import actions
 
 
 @pytest.fixture

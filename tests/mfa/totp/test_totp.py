@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.account.conftest import actions
 from tests.account.helpers import (
     code_for,
     enrol_totp,
@@ -15,6 +14,7 @@ from tests.account.helpers import (
     start_totp_setup,
 )
 from tests.support.concurrency import simultaneous
+from tests.support.events import actions
 
 
 def _arabic_indic(code: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from flask_security import naive_utcnow
 
 from tests.conftest import login
-from tests.security.conftest import lock_state
+from tests.support.lockout import lock_state
 
 PASSWORD = "correct horse battery"
 SETTINGS = pytest.mark.settings(
@@ -42,8 +44,8 @@ def test_threshold_failures_lock_the_account(client, make_user, events, no_wait)
     failed, locks, until = lock_state(user.id)
     assert (failed, locks) == (3, 1)
     assert until - naive_utcnow() == pytest.approx(timedelta(minutes=1), abs=timedelta(seconds=5))
-    locked = [e for e in events if e[0] == "user.locked"]
-    assert len(locked) == 1 and locked[0][2].id == user.id
+    locked = [e for e in events if e["action"] == "user.locked"]
+    assert len(locked) == 1 and locked[0]["subject"].id == user.id
     # The right password no longer signs in while the lock runs.
     response = login(client, user.email, PASSWORD)
     assert response.status_code == 200
@@ -203,10 +205,10 @@ def test_operator_unlock_clears_the_lock(client, make_user, operator, events, no
     _fail(client, user.email, 3)
     assert unlock(user, operator) is True
     assert lock_state(user.id) == (0, 0, None)
-    unlocked = [e for e in events if e[0] == "admin.user.unlocked"]
+    unlocked = [e for e in events if e["action"] == "admin.user.unlocked"]
     assert len(unlocked) == 1
-    assert unlocked[0][1].id == operator.id and unlocked[0][2].id == user.id
-    assert unlocked[0][3]["changes"]["locked_until"][1] is None
+    assert unlocked[0]["actor"].id == operator.id and unlocked[0]["subject"].id == user.id
+    assert unlocked[0]["details"]["changes"]["locked_until"][1] is None
     assert login(client, user.email, PASSWORD).status_code == 302
     assert unlock(user, operator) is False
 
@@ -221,3 +223,161 @@ def test_unknown_accounts_spend_a_hash(client, monkeypatch):
     )
     assert login(client, "nobody@example.com", PASSWORD).status_code == 200
     assert calls == [1]
+
+
+def _stored(action: str) -> list:
+    from console.audit.models import AuditEvent
+    from console.extensions import db
+
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
+
+
+def _refused_counts() -> list[int]:
+    return [json.loads(event.details)["refused"] for event in _stored("user.login_refused")]
+
+
+def test_each_refusal_is_recorded_when_the_interval_is_zero(client, make_user, no_wait):
+    from console.audit import flows
+
+    user = make_user("victim@example.com")
+    _fail(client, user.email, 3)
+    for _ in range(2):
+        assert login(client, user.email, PASSWORD).status_code == 200
+    assert _refused_counts() == [1, 1]
+    # A refusal is not also an unmatched sign-in: only the three checked passwords failed.
+    assert len(_stored("user.login_failed")) == 3
+    assert flows.verify().ok
+
+
+@pytest.mark.settings(CONSOLE_LOCKOUT_REFUSAL_INTERVAL=timedelta(hours=1))
+def test_refusals_while_locked_are_one_event_then_one_count(app, client, make_user, no_wait):
+    from console.audit import flows
+    from console.lockout.refusals import EXTENSION_KEY
+
+    user = make_user("victim@example.com")
+    _fail(client, user.email, 3)
+    for _ in range(5):
+        assert login(client, user.email, PASSWORD).status_code == 200
+    assert len(no_wait) == 5  # every refusal still waits as long as a hash
+    # The first refusal is recorded by its own request, with its address...
+    (first,) = _stored("user.login_refused")
+    assert (first.subject_id, first.actor_id, first.ip) == (user.id, None, "127.0.0.1")
+    assert first.request_id
+    # ...the others are counted, not written one by one.
+    assert _refused_counts() == [1]
+    assert len(_stored("user.login_failed")) == 3
+    assert app.extensions[EXTENSION_KEY].flush() == 1
+    assert _refused_counts() == [1, 4]
+    counted = json.loads(_stored("user.login_refused")[-1].details)
+    assert counted["auth_types"] == ["password"]
+    assert (counted["distinct_addresses"], counted["addresses"]) == (1, ["127.0.0.1"])
+    assert counted["first"] <= counted["last"]
+    assert app.extensions[EXTENSION_KEY].flush() == 0  # nothing counted twice
+    # A refusal after the count starts a new interval with an event of its own.
+    assert login(client, user.email, PASSWORD).status_code == 200
+    assert _refused_counts() == [1, 4, 1]
+    assert app.extensions[EXTENSION_KEY].flush() == 0
+    assert flows.verify().ok
+
+
+@pytest.mark.settings(CONSOLE_LOCKOUT_REFUSAL_INTERVAL=timedelta(hours=1))
+def test_a_count_that_could_not_be_written_is_kept_for_the_next_interval(
+    app, client, make_user, monkeypatch, no_wait
+):
+    from console.lockout import refusals
+
+    user = make_user("victim@example.com")
+    _fail(client, user.email, 3)
+    for _ in range(3):
+        assert login(client, user.email, PASSWORD).status_code == 200
+    tallies = app.extensions[refusals.EXTENSION_KEY]
+    emit = refusals.emit
+
+    def database_down(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(refusals, "emit", database_down)
+    assert tallies.flush() == 0
+    monkeypatch.setattr(refusals, "emit", emit)
+    assert login(client, user.email, PASSWORD).status_code == 200  # counted with the kept ones
+    assert tallies.flush() == 1
+    assert _refused_counts() == [1, 3]
+
+
+@pytest.mark.settings(CONSOLE_LOCKOUT_REFUSAL_INTERVAL=timedelta(milliseconds=300))
+def test_the_count_is_written_when_the_interval_ends(app, client, make_user, no_wait):
+    from console.audit import flows
+
+    user = make_user("victim@example.com")
+    _fail(client, user.email, 3)
+    for _ in range(3):
+        assert login(client, user.email, PASSWORD).status_code == 200
+    deadline = time.monotonic() + 10
+    while _refused_counts() != [1, 2] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _refused_counts() == [1, 2]
+    assert flows.verify().ok
+
+
+def test_a_refusal_takes_the_time_of_a_hash_not_of_the_machines_load(monkeypatch):
+    """Calibrating while other processes hash (every worker at a burst's first refusal) must
+    not make every later refusal as long as a contended hash."""
+    from console.lockout import timing
+
+    def contended_hash(password):  # noqa: ANN001, ANN202
+        time.sleep(0.2)  # the wall clock runs while other processes have the CPU
+        sum(range(20_000))  # this process's own work
+
+    monkeypatch.setattr(timing, "hash_password", contended_hash)
+    monkeypatch.setattr(timing, "_hash_seconds", None)
+    assert timing.hash_duration() < 0.1
+
+
+def test_attempts_waiting_when_a_lock_starts_are_refused_without_a_hash(
+    app, make_user, monkeypatch, no_wait
+):
+    """A burst that reaches the threshold (or outlasts a lock) hashes once per process,
+    not once per thread: the others wait for that check and then find the lock."""
+    from console.models import User
+
+    user = make_user("victim@example.com")
+    email, user_id = user.email, user.id
+    client = app.test_client()
+    _fail(client, email, 2)  # the next failure locks
+    checking, most, checked = [0], [0], []
+    guard = threading.Lock()
+    verify = User.verify_and_update_password
+
+    def slow_verify(self, password):  # noqa: ANN001, ANN202
+        with guard:
+            checking[0] += 1
+            most[0] = max(most[0], checking[0])
+            checked.append(password)
+        time.sleep(0.2)
+        try:
+            return verify(self, password)
+        finally:
+            with guard:
+                checking[0] -= 1
+
+    monkeypatch.setattr(User, "verify_and_update_password", slow_verify)
+    statuses = []
+
+    def attempt(number: int) -> None:
+        statuses.append(login(app.test_client(), email, f"wrong {number}").status_code)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200] * 6
+    assert (most[0], len(checked)) == (1, 1)
+    assert len(no_wait) == 5  # the others were refused, as long as a hash
+    failed, locks, _until = lock_state(user_id)
+    assert (failed, locks) == (3, 1)

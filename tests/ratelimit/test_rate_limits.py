@@ -77,9 +77,10 @@ def test_get_shows_forms_without_counting(client):
 
 
 def test_every_credential_and_mail_endpoint_is_limited(app):
-    from console.ratelimit import CREDENTIAL_ENDPOINTS, EXTENSION_KEY, MAIL_ENDPOINTS
+    from console.core.ratelimit import limited as limited_endpoints
+    from console.ratelimit import CREDENTIAL_ENDPOINTS, MAIL_ENDPOINTS
 
-    limited = app.extensions[EXTENSION_KEY + ".endpoints"]
+    limited = limited_endpoints(app)
     for endpoint in (*CREDENTIAL_ENDPOINTS, *MAIL_ENDPOINTS):
         assert endpoint in limited
     # Any Flask-Security endpoint that takes a credential or sends mail is in the table.
@@ -102,9 +103,9 @@ def test_can_be_switched_off(client, make_user):
 
 
 def test_counters_live_in_the_configured_store(app):
-    from console.ratelimit import EXTENSION_KEY
+    from console.core.ratelimit import limiter as limiter_of
 
-    limiter = app.extensions[EXTENSION_KEY]
+    limiter = limiter_of(app)
     assert limiter.enabled
     assert type(limiter.storage).__name__ == "MemoryStorage"
 
@@ -113,9 +114,9 @@ def test_counters_live_in_the_configured_store(app):
 def test_redis_store_is_shared_between_apps(app, app_config, make_user):
     """Two apps (two workers) on the same Redis see one counter."""
     from console import create_app
-    from console.ratelimit import EXTENSION_KEY
+    from console.core.ratelimit import limiter
 
-    app.extensions[EXTENSION_KEY].reset()
+    limiter(app).reset()
     other = create_app(app_config)
     first, second = app.test_client(), other.test_client()
     email = "shared@example.com"
@@ -126,7 +127,7 @@ def test_redis_store_is_shared_between_apps(app, app_config, make_user):
         for i in range(4)
     ]
     assert answers == [200, 200, 200, 429]
-    app.extensions[EXTENSION_KEY].reset()
+    limiter(app).reset()
     from console.extensions import db
 
     with other.app_context():

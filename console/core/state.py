@@ -1,0 +1,41 @@
+"""What the console keeps per application, and where its packaged resources live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/, translations/ or migrations/: inside the wheel, or the repo's."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+@dataclass
+class ConsoleState:
+    """What the console keeps per application (app.extensions["console"])."""
+
+    url_prefix: str
+    admin: Any = None
+    security: Any = None
+    nav: list = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    # Callables run by `flask console demo` after the people exist (sessions, events...).
+    demo_seeders: list = field(default_factory=list)
+    # Sections of the operator's user detail page contributed by features (sessions, MFA,
+    # activity): Section objects from console.core.sections.
+    user_sections: list = field(default_factory=list)
+    # Sections of the end user's security center contributed by features.
+    account_sections: list = field(default_factory=list)
+    # Second factors and fallbacks (console.core.factors.Factor), registered by features.
+    factors: list = field(default_factory=list)
+    # Link builders by kind ("user", "role", ...): console.core.links.
+    links: dict = field(default_factory=dict)
+    # Before-request gates (a required password change, MFA enrolment): console.core.gates.
+    gates: list = field(default_factory=list)
+    # Rate-limited endpoints and their kind of limit: console.core.ratelimit.
+    rate_limits: dict = field(default_factory=dict)
