@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
@@ -181,13 +181,7 @@ def _keep(message: Message, error: BaseException) -> None:
                 next_attempt_at=now + FIRST_WAIT,
                 attempts=1,
                 last_error=_error_text(error),
-                template=message.template,
-                user_id=message.user_id,
-                sender=message.sender,
-                recipient=message.recipient,
-                subject=message.subject,
-                body_text=message.body_text,
-                body_html=message.body_html,
+                **asdict(message),
             )
         )
         session.commit()
@@ -198,15 +192,7 @@ def _keep(message: Message, error: BaseException) -> None:
 
 
 def _as_message(row: MailRetry) -> Message:
-    return Message(
-        template=row.template,
-        user_id=row.user_id,
-        sender=row.sender,
-        recipient=row.recipient,
-        subject=row.subject,
-        body_text=row.body_text,
-        body_html=row.body_html,
-    )
+    return Message(**{field.name: getattr(row, field.name) for field in fields(Message)})
 
 
 def _attempt(rows: Iterable[MailRetry]) -> tuple[int, int]:
