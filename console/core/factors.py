@@ -11,6 +11,7 @@ from sqlalchemy import case, false, or_, select
 
 from ..extensions import db
 from ..models import User
+from .registry import add_once
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,7 @@ class Factor:
 
 def register(app: Flask, factor: Factor) -> None:
     """Add `factor` to `app`'s registry (a key already there is kept)."""
-    factors: list[Factor] = app.extensions["console"].factors
-    if all(existing.key != factor.key for existing in factors):
-        factors.append(factor)
-        factors.sort(key=lambda f: f.order)
+    add_once(app.extensions["console"].factors, factor)
 
 
 def registered() -> list[Factor]:

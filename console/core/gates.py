@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from .registry import add_once
+
 # Open whatever holds the user: leaving, and the files every page needs.
 ALWAYS_OPEN = frozenset({"security.logout"})
 
@@ -31,10 +33,7 @@ class Gate:
 
 def register(app: Flask, gate: Gate) -> None:
     """Add `gate` to `app`'s gates."""
-    gates: list[Gate] = app.extensions["console"].gates
-    if all(existing.key != gate.key for existing in gates):
-        gates.append(gate)
-        gates.sort(key=lambda g: g.order)
+    add_once(app.extensions["console"].gates, gate)
 
 
 def holding() -> list[Gate]:

@@ -17,6 +17,13 @@ from .models import BreakGlassCode
 # WebAuthn usages as Flask-Security stores them.
 FIRST = "first"
 SECONDARY = "secondary"
+# Passkeys and security keys are one table: their audit actions are shared.
+KEY_ACTIONS = (
+    "mfa.webauthn.registered",
+    "mfa.webauthn.renamed",
+    "mfa.webauthn.deleted",
+    "mfa.webauthn.removed",
+)
 
 
 def asked_as_second_factor(usage: str | None) -> bool:
@@ -168,12 +175,7 @@ FACTORS: tuple[Factor, ...] = (
         condition=lambda: _key_condition(SECONDARY),
         second_factor=asked_as_second_factor(SECONDARY),
         reset=lambda user: _delete_keys(user, SECONDARY),
-        actions=(
-            "mfa.webauthn.registered",
-            "mfa.webauthn.renamed",
-            "mfa.webauthn.deleted",
-            "mfa.webauthn.removed",
-        ),
+        actions=KEY_ACTIONS,
         order=30,
     ),
     Factor(
@@ -183,12 +185,7 @@ FACTORS: tuple[Factor, ...] = (
         condition=lambda: _key_condition(FIRST),
         second_factor=asked_as_second_factor(FIRST),
         reset=lambda user: _delete_keys(user, FIRST),
-        actions=(
-            "mfa.webauthn.registered",
-            "mfa.webauthn.renamed",
-            "mfa.webauthn.deleted",
-            "mfa.webauthn.removed",
-        ),
+        actions=KEY_ACTIONS,
         order=40,
     ),
     Factor(
