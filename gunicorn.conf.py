@@ -15,20 +15,23 @@ wsgi_app = os.environ.get("GUNICORN_APP", "wsgi:app")
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{_int('PORT', 8000)}").split(",")
 
 workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
-# Threaded workers: a request that waits (a refused sign-in of a locked account sleeps as
-# long as a password hash, so that a lock is not told apart by its timing; a slow query; a
-# mail server) holds one thread, not the whole worker, so a burst of refused attempts cannot
-# stall everyone else's sign-in. Not gevent: an argon2 hash is a C call that would stop all
-# of a worker's greenlets for its whole length, and psycopg's C wait loop and argon2's own
-# threads would each need patching to cooperate; threads need nothing of the kind.
-threads = _int("GUNICORN_THREADS", 8)
+# Threaded workers, with many threads: most of a thread's life under attack is waiting, not
+# computing. Sign-in attempts at one identity go through its check one at a time per worker
+# (console/lockout/checks.py), and a locked account's refusal sleeps as long as a hash so a
+# lock is not told apart by its timing; a burst of hundreds of attempts then waits in line
+# at no CPU cost and paces itself at one check per worker at a time, while the other threads
+# serve everyone else. With few threads the waiting attempts would take them all and every
+# other request would queue behind the burst. A waiting thread holds no database connection.
+# Not gevent: an argon2 hash is a C call that would stop all of a worker's greenlets for its
+# whole length, and psycopg's C wait loop and argon2's own threads would each need patching.
+threads = _int("GUNICORN_THREADS", 256)
 worker_class = "gthread" if threads > 1 else "sync"
 
-# Each worker is a process with its own database pool: one connection per thread (unless
-# CONSOLE_DB_POOL_SIZE says otherwise), so no thread waits for another's connection, plus
-# CONSOLE_DB_MAX_OVERFLOW spare. Size PostgreSQL's max_connections for
-# hosts x workers x (threads + overflow).
-raw_env = [] if os.environ.get("CONSOLE_DB_POOL_SIZE") else [f"CONSOLE_DB_POOL_SIZE={threads}"]
+# Each worker is a process with its own database pool, CONSOLE_DB_POOL_SIZE connections
+# (default 5) plus CONSOLE_DB_MAX_OVERFLOW (default 5) under load, shared by its threads: only
+# threads that run a query hold one (a waiting sign-in attempt gives its connection back),
+# and a worker runs few queries at once. Size PostgreSQL's max_connections for
+# hosts x workers x (pool + overflow).
 
 # A request that takes longer than this is killed; the database statement timeout
 # (CONSOLE_DB_STATEMENT_TIMEOUT_MS) and pool timeout stop well before it.

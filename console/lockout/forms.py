@@ -6,6 +6,7 @@ hash or code is computed, and after the same wait (see timing.pad).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_login import current_user
@@ -23,14 +24,21 @@ from flask_security.proxies import _datastore
 from flask_security.utils import get_identity_attribute, get_message, lookup_identity
 from wtforms import Field
 
+from ..core.emails import canonical_email
 from . import checks, refusals, store, timing
 
 
 def _refuse(field: Field, message_key: str, user: Any, auth_type: str) -> bool:
-    refusals.refused(user, auth_type)
+    checks.release_connection()
     timing.pad()
+    refusals.refused(user, auth_type)
     field.errors = [*field.errors, get_message(message_key)[0]]
     return False
+
+
+def _identity_key(value: str) -> str:
+    # Every spelling that finds the same account waits in the same line.
+    return canonical_email(value or "")
 
 
 def _locked(user: Any) -> bool:
@@ -43,35 +51,37 @@ class LockoutLoginForm(LoginForm):
     def validate(self, **kwargs: Any) -> bool:
         if not Form.validate(self, **kwargs):
             return False
-        field, user = self._identity()
-        if field is not None and _locked(user):
-            return _refuse(field, "USER_DOES_NOT_EXIST", user, "password")
-        if field is None or user is None:
+        field, find = self._identity()
+        if field is None:
             return self._check(**kwargs)
-        with checks.one_at_a_time(user.id):
-            # A check that finished meanwhile may have locked the account.
+        with checks.one_at_a_time(("identity", _identity_key(field.data))):
+            user = find()
             if _locked(user):
                 return _refuse(field, "USER_DOES_NOT_EXIST", user, "password")
-            return self._check(**kwargs)
+            # Looked up already: Flask-Security checks the password of this account.
+            self.ifield, self.user = field, user
+            checks.release_connection()
+            return super().validate(**kwargs)
 
     def _check(self, **kwargs: Any) -> bool:
-        # The fields are valid: let Flask-Security check the password as usual.
+        # No identity field to look up: Flask-Security reports it as usual.
         self.ifield, self.user = None, None
         return super().validate(**kwargs)
 
-    def _identity(self) -> tuple[Field | None, Any]:
+    def _identity(self) -> tuple[Field | None, Callable[[], Any]]:
+        """The identity field the user filled in, and how to find its account."""
         email_attr = get_identity_attribute("email")
         if email_attr and getattr(self, "email", None) and self.email.data:
-            return self.email, _datastore.find_user(
+            return self.email, lambda: _datastore.find_user(
                 case_insensitive=email_attr.get("case_insensitive", False), email=self.email.data
             )
         username_attr = get_identity_attribute("username")
         if username_attr and getattr(self, "username", None) and self.username.data:
-            return self.username, _datastore.find_user(
+            return self.username, lambda: _datastore.find_user(
                 case_insensitive=username_attr.get("case_insensitive", False),
                 username=self.username.data,
             )
-        return None, None
+        return None, lambda: None
 
 
 class LockoutVerifyForm(VerifyForm):
@@ -91,14 +101,11 @@ class LockoutUnifiedSigninForm(UnifiedSigninForm):
     def validate(self, **kwargs: Any) -> bool:
         if not (self.submit.data and Form.validate(self, **kwargs)):
             return super().validate(**kwargs)
-        user = lookup_identity(self.identity.data)
-        if _locked(user):
-            return _refuse(self.passcode, "INVALID_PASSWORD_CODE", user, "passcode")
-        if user is None:
-            return super().validate(**kwargs)
-        with checks.one_at_a_time(user.id):
+        with checks.one_at_a_time(("identity", _identity_key(self.identity.data))):
+            user = lookup_identity(self.identity.data)
             if _locked(user):
                 return _refuse(self.passcode, "INVALID_PASSWORD_CODE", user, "passcode")
+            checks.release_connection()
             return super().validate(**kwargs)
 
 
