@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
 from . import settings
+from .core.permissions import HostPermission, declare_permissions
 from .core.state import PACKAGE_DIR, ConsoleState, resource_dir
 from .settings import setting
 
@@ -18,8 +19,10 @@ from .settings import setting
 __all__ = [
     "PACKAGE_DIR",
     "ConsoleState",
+    "HostPermission",
     "SecurityConsole",
     "create_app",
+    "declare_permissions",
     "resource_dir",
 ]
 
@@ -41,17 +44,56 @@ FEATURES = (
 
 
 class SecurityConsole:
-    """The console as a Flask extension: SecurityConsole().init_app(app, url_prefix="/console")."""
+    """The console as a Flask extension: SecurityConsole().init_app(app, url_prefix="/console").
+
+    A host with its own Flask-SQLAlchemy object and Flask-Security models passes them (built
+    on console.mixins): `SecurityConsole(app, db=db, user_model=User, role_model=Role,
+    webauthn_model=WebAuthn)`; without them the console uses the models it ships.
+    """
 
     def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        # Kept for a later init_app(app): the usual two-step Flask extension pattern.
+        self.options = kwargs
         if app is not None:
-            self.init_app(app, **kwargs)
+            self.init_app(app)
 
-    def init_app(self, app: Flask, url_prefix: str | None = None) -> None:
+    def init_app(
+        self,
+        app: Flask,
+        url_prefix: str | None = None,
+        *,
+        db: Any = None,
+        user_model: type | None = None,
+        role_model: type | None = None,
+        webauthn_model: type | None = None,
+        refresh_tracker_model: type | None = None,
+    ) -> None:
         """Configure Flask-Security and the console's features on `app`."""
         from . import extensions
-        from .core import dates, errors, gates, headers, i18n, origin, policy, ratelimit, teardown
-        from .models import FsRefreshTracker, Role, User, WebAuthn
+        from .core import (
+            dates,
+            errors,
+            gates,
+            headers,
+            i18n,
+            origin,
+            policy,
+            ratelimit,
+            schema,
+            teardown,
+        )
+
+        given = {
+            "url_prefix": url_prefix,
+            "db": db,
+            "user_model": user_model,
+            "role_model": role_model,
+            "webauthn_model": webauthn_model,
+            "refresh_tracker_model": refresh_tracker_model,
+        }
+        options = {**self.options, **{k: v for k, v in given.items() if v is not None}}
+        url_prefix = options.pop("url_prefix", None)
+        models = _configured_models(app, **options)
 
         settings.init_app(app)
         prefix = url_prefix if url_prefix is not None else setting("CONSOLE_URL_PREFIX", app.config)
@@ -80,22 +122,20 @@ class SecurityConsole:
         _set_cookie_paths(app)
         _apply_proxy_fix(app)
 
-        state = ConsoleState(url_prefix=prefix)
+        state = ConsoleState(url_prefix=prefix, models=models)
         app.extensions["console"] = state
         _add_template_folder(app)
 
         if "sqlalchemy" not in app.extensions:
-            extensions.db.init_app(app)
-            _enforce_sqlite_foreign_keys(app)
-        elif app.extensions["sqlalchemy"] is not extensions.db:
-            raise config_module.ConfigError(
-                "The console's models live on console.extensions.db: a host application "
-                "must use that SQLAlchemy object (from console.extensions import db) "
-                "instead of its own."
+            models.db.init_app(app)
+        _enforce_sqlite_foreign_keys(app)
+        if models.shipped:
+            # The console's migrations make the shipped models' schema. A host's own models
+            # come with its own Alembic history, which sees the console's tables through
+            # its metadata (console.core.schema.attach).
+            extensions.migrate.init_app(
+                app, models.db, directory=str(resource_dir("migrations")), render_as_batch=True
             )
-        extensions.migrate.init_app(
-            app, extensions.db, directory=str(resource_dir("migrations")), render_as_batch=True
-        )
         extensions.csrf.init_app(app)
         # Before every feature's hooks, so a refused request reaches none of them.
         origin.init_app(app, prefix)
@@ -111,7 +151,7 @@ class SecurityConsole:
 
         # A Security object per app: it keeps per-app state, and tests build many apps.
         datastore = datastore_module.ConsoleUserDatastore(
-            extensions.db, User, Role, WebAuthn, FsRefreshTracker
+            models.db, models.User, models.Role, models.WebAuthn, models.RefreshTracker
         )
         datastore_module.init_app(app)
         from .account.signin import FORMS as SIGNIN_FORMS
@@ -141,12 +181,68 @@ class SecurityConsole:
             module = importlib.import_module(name)
             module.init_app(app, state)
             state.features.append(name)
+        # After every feature is imported, so that all of the console's tables exist.
+        schema.attach(
+            models.User.__table__.metadata,
+            models.User.__table__,
+            models.roles_users,
+            models.Role.__table__,
+        )
         # After every feature's hooks: a revoked session is ended before a gate redirects it.
         gates.init_app(app)
 
         from .cli import console_cli
 
         app.cli.add_command(console_cli)
+
+
+def _configured_models(
+    app: Flask,
+    db: Any = None,
+    user_model: type | None = None,
+    role_model: type | None = None,
+    webauthn_model: type | None = None,
+    refresh_tracker_model: type | None = None,
+) -> Any:
+    """The host's SQLAlchemy object and models when it passed them, else the shipped ones."""
+    from . import extensions
+    from .core.models import Models, check
+
+    registered = app.extensions.get("sqlalchemy")
+    if db is not None and registered is not None and registered is not db:
+        raise config_module.ConfigError(
+            "db= must be the SQLAlchemy object the application was initialised with."
+        )
+    db = db if db is not None else registered
+    if user_model is None and role_model is None and webauthn_model is None:
+        if db is not None and db is not extensions.db:
+            raise config_module.ConfigError(
+                "This application has its own SQLAlchemy object: pass it with its models, "
+                "SecurityConsole(app, db=db, user_model=User, role_model=Role, "
+                "webauthn_model=WebAuthn), built on console.mixins; or declare nothing of "
+                "its own and use the console's shipped models on console.extensions.db."
+            )
+        from . import models as shipped
+
+        return Models(
+            extensions.db,
+            shipped.User,
+            shipped.Role,
+            shipped.WebAuthn,
+            shipped.FsRefreshTracker,
+            shipped=True,
+        )
+    if user_model is None or role_model is None or webauthn_model is None:
+        raise config_module.ConfigError(
+            "Pass user_model=, role_model= and webauthn_model= together."
+        )
+    return check(
+        db if db is not None else extensions.db,
+        user_model,
+        role_model,
+        webauthn_model,
+        refresh_tracker_model,
+    )
 
 
 def _set_cookie_paths(app: Flask) -> None:
@@ -180,22 +276,25 @@ def _apply_proxy_fix(app: Flask) -> None:
 
 
 def _enforce_sqlite_foreign_keys(app: Flask) -> None:
-    """SQLite ignores ON DELETE CASCADE unless each connection turns foreign keys on."""
+    """SQLite ignores ON DELETE CASCADE unless each connection turns foreign keys on.
+
+    Also on a host's engine: deleting an account relies on its keys taking the console's
+    rows (sessions, break-glass codes) along.
+    """
     import sqlalchemy as sa
 
-    from .extensions import db
-
     with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
+        engine = app.extensions["sqlalchemy"].engine
+    if engine.dialect.name == "sqlite" and not sa.event.contains(
+        engine, "connect", _sqlite_foreign_keys_on
+    ):
+        sa.event.listen(engine, "connect", _sqlite_foreign_keys_on)
 
-    def _on_connect(dbapi_connection: Any, record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
-    sa.event.listen(engine, "connect", _on_connect)
+def _sqlite_foreign_keys_on(dbapi_connection: Any, record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _engine_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -9,18 +9,21 @@ from flask_security import hash_password, naive_utcnow
 from sqlalchemy import select
 
 from .core.emails import EmailInUseError, canonical_email
+from .core.models import models
 from .core.permissions import ADMIN_ROLE, all_permissions
 from .extensions import db
-from .models import Role, User
+from .mixins import ConsoleRoleMixin, ConsoleUserMixin
 
 
-def find_user_by_email(email: str) -> User | None:
+def find_user_by_email(email: str) -> ConsoleUserMixin | None:
     """The account `email` or a look-alike of it belongs to, by the canonical index."""
+    User = models().User
     return db.session.scalar(select(User).where(User.email_canonical == canonical_email(email)))
 
 
-def ensure_role(name: str, permissions: Iterable[str], description: str = "") -> Role:
+def ensure_role(name: str, permissions: Iterable[str], description: str = "") -> ConsoleRoleMixin:
     """The role `name`, created if missing, holding exactly `permissions`."""
+    Role = models().Role
     role = db.session.scalar(select(Role).where(Role.name == name))
     if role is None:
         role = Role(name=name, description=description)
@@ -37,11 +40,11 @@ def create_account(
     *,
     name: str | None = None,
     username: str | None = None,
-    roles: Iterable[Role] = (),
+    roles: Iterable[ConsoleRoleMixin] = (),
     confirmed: bool = True,
     active: bool = True,
     **fields: object,
-) -> User:
+) -> ConsoleUserMixin:
     """A new account; with no password the user must set one (invitation or reset).
 
     Raises EmailInUseError when the address, or a look-alike of it, is already in use.
@@ -67,11 +70,22 @@ def create_account(
     return user
 
 
-def create_operator(email: str, password: str) -> tuple[User, bool]:
+def _admin_role() -> ConsoleRoleMixin:
+    """The full administration role with every console permission; the other permissions it
+    carries (an application's, granted with `flask roles add_permissions`) are kept."""
+    Role = models().Role
+    existing = db.session.scalar(select(Role).where(Role.name == ADMIN_ROLE))
+    others = sorted(existing.get_permissions() - set(all_permissions())) if existing else []
+    return ensure_role(
+        ADMIN_ROLE, [*all_permissions(), *others], "Full administration of the console"
+    )
+
+
+def create_operator(email: str, password: str) -> tuple[ConsoleUserMixin, bool]:
     """Create or promote `email` as a full administrator; returns (user, created)."""
     if len(password) < 8:
         raise ValueError("The password must be at least 8 characters long.")
-    role = ensure_role(ADMIN_ROLE, all_permissions(), "Full administration of the console")
+    role = _admin_role()
     user = find_user_by_email(email)
     if user is not None and user.email.casefold() != email.strip().casefold():
         # A look-alike of another account's address: promoting that account (and setting

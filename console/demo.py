@@ -12,8 +12,9 @@ from flask_security import hash_password, naive_utcnow
 from sqlalchemy import select
 
 from .accounts import create_operator, ensure_role
+from .core.models import models
 from .extensions import db
-from .models import Role, User
+from .mixins import ConsoleRoleMixin, ConsoleUserMixin
 
 DEMO_OPERATOR = "admin@example.com"
 
@@ -98,6 +99,7 @@ ROLES = {
 
 def seed(count: int = 50) -> tuple[str, str, bool]:
     """Create the demo data once; every run gives the demo operator a fresh password."""
+    User = models().User
     password = secrets.token_urlsafe(12)
     already = db.session.scalar(select(User.id).where(User.email == "ada.lovelace@example.com"))
     create_operator(DEMO_OPERATOR, password)
@@ -116,9 +118,10 @@ def seed(count: int = 50) -> tuple[str, str, bool]:
     return DEMO_OPERATOR, password, True
 
 
-def _people(count: int, roles: dict[str, Role]) -> list[User]:
+def _people(count: int, roles: dict[str, ConsoleRoleMixin]) -> list[ConsoleUserMixin]:
     from flask_security.proxies import _security
 
+    User = models().User
     rng = random.Random(2026)  # the same demo every time
     shared_hash = hash_password(secrets.token_urlsafe(16))
     now = naive_utcnow()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app, has_app_context
 from flask_babel import Babel
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -18,7 +21,37 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+class ConsoleSQLAlchemy(SQLAlchemy):
+    """The standalone console's SQLAlchemy object (the shipped models are declared on it).
+
+    In an application whose SQLAlchemy object is another one (a host's, passed as
+    `SecurityConsole(db=...)`), `session`, `engines` and `engine` are that object's, so
+    features write `db.session` whichever object the console was configured with.
+    """
+
+    def _other(self) -> SQLAlchemy | None:
+        if not has_app_context():
+            return None
+        configured = current_app.extensions.get("sqlalchemy")
+        return configured if configured is not None and configured is not self else None
+
+    @property  # type: ignore[override]
+    def session(self) -> Any:
+        other = self._other()
+        return other.session if other is not None else self._own_session
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        self._own_session = value
+
+    @property
+    def engines(self) -> Any:
+        other = self._other()
+        return other.engines if other is not None else super().engines
+
+
+db = ConsoleSQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -171,3 +171,88 @@ def test_hosts_still_import_the_state_from_the_package():
     from console.core.state import resource_dir as core_resource_dir
 
     assert ConsoleState is CoreState and resource_dir is core_resource_dir
+
+
+def test_no_admin_view_is_a_model_view():
+    """Operator pages are plain Flask-Admin views with the console's routes: a model view
+    brings routes that count and OFFSET the table, and options nobody reads."""
+    found = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "flask_admin.contrib"
+            ):
+                found.append(f"{_where(path, node)} imports {node.module}")
+            elif isinstance(node, ast.ClassDef):
+                bases = {getattr(base, "id", getattr(base, "attr", "")) for base in node.bases}
+                if bases & {"ModelView", "BaseModelView"}:
+                    found.append(f"{_where(path, node)} {node.name}")
+    assert not found, found
+
+
+# The shipped models are chosen by the factory; a host may configure its own instead.
+SHIPPED_MODELS = CONSOLE / "models.py"
+MODEL_WIRING = {WIRING, SHIPPED_MODELS}
+
+
+def _imported_module(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module an `from X import ...` names, relative levels resolved."""
+    if node.level == 0:
+        return node.module or ""
+    # A module's package is its folder, and so is a package's own __init__.py's.
+    package = list(path.relative_to(CONSOLE.parent).parent.parts)
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def test_no_module_imports_a_concrete_model_class():
+    """Features ask console.core.models for the configured models (a host's own, maybe)."""
+    found = []
+    for path, tree in _modules():
+        if path in MODEL_WIRING:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = _imported_module(path, node)
+                names = {alias.name for alias in node.names}
+                if module == "console.models" or (module == "console" and "models" in names):
+                    found.append(f"{_where(path, node)} {module} {sorted(names)}")
+            elif isinstance(node, ast.Import) and any(
+                alias.name == "console.models" for alias in node.names
+            ):
+                found.append(_where(path, node))
+    assert not found, "use console.core.models.models() inside functions: " + str(found)
+
+
+def test_the_consoles_own_tables_are_declared_on_console_model():
+    """db.Model and db.Table are the standalone object's: a table declared on them would be
+    missing from a host's schema. console.core.schema.ConsoleModel follows the configuration."""
+    found = []
+    for path, tree in _modules():
+        if path == SHIPPED_MODELS:
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("Model", "Table")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "db"
+            ):
+                found.append(_where(path, node))
+    assert not found, found
+
+
+def test_the_architecture_check_resolves_relative_imports():
+    def module(path: Path, source: str) -> str:
+        node = ast.parse(source).body[0]
+        assert isinstance(node, ast.ImportFrom)
+        return _imported_module(path, node)
+
+    sessions = CONSOLE / "sessions" / "flows.py"
+    assert module(sessions, "from ..models import User") == "console.models"
+    assert module(sessions, "from .models import SessionRecord") == "console.sessions.models"
+    assert module(CONSOLE / "accounts.py", "from .models import User") == "console.models"
+    assert module(CONSOLE / "roles" / "__init__.py", "from ..models import Role") == (
+        "console.models"
+    )
+    assert module(CONSOLE / "mfa" / "totp" / "replay.py", "from ... import models") == "console"

@@ -1,4 +1,5 @@
-"""Self-service changes to an account: the one path that saves, signals and mails."""
+"""Self-service changes to an account's profile, email address and password: the one path
+that saves, signals and mails."""
 
 from __future__ import annotations
 
@@ -8,18 +9,10 @@ from flask_security import naive_utcnow
 
 from ..core.signals import emit
 from ..extensions import db
-from .notify import send_notice, tells_user
+from .notify import send_notice
 
 # Profile fields a user may set on their own account; nothing else is ever written.
 PROFILE_FIELDS = ("name", "locale", "timezone")
-
-# Flask-Security's two-factor method names, as the audit trail spells them; any other
-# method is recorded as "two_factor".
-FACTOR_ACTIONS = {"authenticator": "totp", "google_authenticator": "totp", "email": "email"}
-
-
-def _factor(method: str | None) -> str:
-    return FACTOR_ACTIONS.get(method or "", "two_factor")
 
 
 def real(user: Any) -> Any:
@@ -65,39 +58,3 @@ def email_changed(user: Any, old_email: str) -> None:
     """
     user = real(user)
     send_notice(user, "user.email_changed", recipient=old_email, new_email=user.email)
-
-
-def second_factor_enabled(user: Any, method: str, previous: str | None) -> None:
-    """A two-factor method was confirmed with a code (setup or a change of method)."""
-    user = real(user)
-    kind = _factor(method)
-    was = _factor(previous) if previous else None
-    if was and was != kind:
-        # Flask-Security keeps one method: the new one replaced the old.
-        emit(f"mfa.{was}.disabled", actor=user, subject=user, replaced_by=kind)
-    emit(f"mfa.{kind}.enabled", actor=user, subject=user, replaced=was == kind)
-    if tells_user(f"mfa.{kind}.enabled"):
-        send_notice(user, f"mfa.{kind}.enabled")
-
-
-def second_factor_disabled(user: Any, previous: str | None) -> None:
-    """The user turned their two-factor method off."""
-    user = real(user)
-    kind = _factor(previous)
-    emit(f"mfa.{kind}.disabled", actor=user, subject=user)
-    if tells_user(f"mfa.{kind}.disabled"):
-        send_notice(user, f"mfa.{kind}.disabled")
-
-
-def recovery_codes_generated(user: Any, count: int) -> None:
-    """New recovery codes replaced the old ones (the codes themselves are never recorded)."""
-    user = real(user)
-    emit("mfa.recovery_codes.generated", actor=user, subject=user, count=count)
-    send_notice(user, "mfa.recovery_codes.generated", count=count)
-
-
-def recovery_code_used(user: Any, remaining: int) -> None:
-    """A recovery code completed a sign-in."""
-    user = real(user)
-    emit("mfa.recovery_code.used", actor=user, subject=user, remaining=remaining)
-    send_notice(user, "mfa.recovery_code.used", remaining=remaining)

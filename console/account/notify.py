@@ -1,5 +1,7 @@
-"""Notices to the account holder after a change to their account's security; the text of
-each is the one its action declares (console/account/events.py)."""
+"""Notices to the account holder after a change to their account's security, with a link to
+their security center; the text of each is the one its action declares (console.core.actions).
+Sent by the profile and email flows here and by the account holder's own second-factor
+changes (console/mfa/flows.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,6 @@ from flask_security import naive_utcnow
 
 from ..core import actions
 from ..core.notify import Phrase, notify
-
-
-def tells_user(action: str) -> bool:
-    """True when the account holder is mailed about `action`."""
-    return actions.notice(action) is not None
 
 
 def send_notice(user: Any, action: str, recipient: str | None = None, **values: Any) -> None:

@@ -1,4 +1,5 @@
-"""The security state of one account, as the security center shows it (read only)."""
+"""The security state of one account, as the security center shows it (read only): its
+password and email address, and what the factor registry says of its second factors."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_security.proxies import _security
 
 from ..core import factors
+from ..core.factors import Alert
 
-# Few enough that the user should make new ones before they run out.
-FEW_RECOVERY_CODES = 2
-
+# The center's own alerts; each registered factor adds its own (Factor.alerts).
 WARNINGS: dict[str, tuple[str, Any]] = {
     "no_second_factor": (
         "warning",
@@ -27,88 +25,58 @@ WARNINGS: dict[str, tuple[str, Any]] = {
             "losing one device does not lock you out."
         ),
     ),
-    "no_recovery_codes": (
-        "warning",
-        _l("You have no recovery codes. Generate them and keep them somewhere safe."),
-    ),
-    "few_recovery_codes": (
-        "warning",
-        _l("You are running out of recovery codes. Generate new ones."),
-    ),
     "email_unconfirmed": ("warning", _l("Your email address is not confirmed yet.")),
     "password_change_required": ("warning", _l("You are asked to change your password.")),
 }
 
 
-@dataclass(frozen=True)
-class Warning:
-    """Something the user should act on; `level` is a Bootstrap alert kind."""
-
-    key: str
-    level: str
-    text: Any
-
-
 @dataclass
 class SecuritySummary:
-    """Everything the security center shows; never a secret, only states and counts."""
+    """The account's own part of the security center (features add sections); never a
+    secret, only states and counts."""
 
     has_password: bool
     password_changed_at: datetime | None
     email: str
     email_confirmed_at: datetime | None
-    two_factor_method: str | None
-    email_codes: str
-    passkeys: int
-    recovery_codes: int
     # Keys of the registered factors set up, and how many of them are second factors.
     factors: tuple[str, ...] = ()
     second_factors: int = 0
-    warnings: list[Warning] = field(default_factory=list)
-
-    @property
-    def totp_enabled(self) -> bool:
-        return "authenticator" in self.factors
+    warnings: list[Alert] = field(default_factory=list)
 
 
 def summarize(user: Any) -> SecuritySummary:
-    """The summary for `user`; which factors count comes from the factor registry."""
-    config = current_app.config
-    method = user.tf_primary_method or None
+    """The summary for `user`; which factors count, and what each of them asks the user
+    to do, comes from the factor registry."""
     found = factors.set_up(user)
-    keys = tuple(factor.key for factor in found)
-    if "email" in keys:
-        email_codes = "primary"
-    elif "authenticator" in keys and config["SECURITY_TWO_FACTOR_RESCUE_EMAIL"]:
-        email_codes = "fallback"
-    else:
-        email_codes = "off"
     summary = SecuritySummary(
         has_password=bool(user.password),
         password_changed_at=user.password_changed_at,
         email=user.email,
         email_confirmed_at=user.confirmed_at,
-        two_factor_method=method,
-        email_codes=email_codes,
-        passkeys=len(user.webauthn),
-        recovery_codes=_security.mf_recovery_codes_util.remaining(user),
-        factors=keys,
+        factors=tuple(factor.key for factor in found),
         second_factors=sum(1 for factor in found if factor.second_factor),
     )
-    summary.warnings = [Warning(key, *WARNINGS[key]) for key in _warning_keys(summary, user)]
+    summary.warnings = [
+        *_alerts(_factor_count_keys(summary)),
+        *factors.alerts(user),
+        *_alerts(_identity_keys(summary, user)),
+    ]
     return summary
 
 
-def _warning_keys(summary: SecuritySummary, user: Any) -> list[str]:
-    keys = []
+def _alerts(keys: list[str]) -> list[Alert]:
+    return [Alert(key, *WARNINGS[key]) for key in keys]
+
+
+def _factor_count_keys(summary: SecuritySummary) -> list[str]:
     if summary.second_factors == 0:
-        keys.append("no_second_factor")
-    elif summary.second_factors == 1:
-        keys.append("one_second_factor")
-    if summary.second_factors and summary.recovery_codes == 0:
-        keys.append("no_recovery_codes")
-    elif 0 < summary.recovery_codes <= FEW_RECOVERY_CODES:
-        keys.append("few_recovery_codes")
+        return ["no_second_factor"]
+    return ["one_second_factor"] if summary.second_factors == 1 else []
+
+
+def _identity_keys(summary: SecuritySummary, user: Any) -> list[str]:
+    keys = []
     if summary.email_confirmed_at is None:
         keys.append("email_unconfirmed")
     if user.password_change_required:

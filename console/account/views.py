@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask import (
@@ -15,12 +14,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_security import url_for_security
-from flask_security.proxies import _security
 from markupsafe import Markup
 
-from ..core import factors, links, nav, sections
-from ..core.errors import render_error, wants_json
+from ..core import links, nav, sections
 from ..core.freshness import fresh_for_changes
 from ..core.guards import signed_in
 from ..core.htmx import is_htmx, render_page_or_fragment
@@ -30,7 +26,8 @@ from .summary import summarize
 
 bp = Blueprint("account", __name__)
 
-# The account's own pages other features provide; linked from the center when they exist.
+# The account's own pages other features provide; linked from the center when they exist
+# (passkeys from their own section), and never listed a second time among the other pages.
 RELATED_PAGES = ("sessions", "activity", "passkeys")
 
 
@@ -73,35 +70,6 @@ def profile() -> Any:
     if form.errors:
         response.status_code = 422 if is_htmx() else 200
     return response
-
-
-@bp.get("/second-factor-added")
-@signed_in
-def factor_added() -> Any:
-    """Where Flask-Security sends the user after a two-factor change: a first factor
-    should come with recovery codes, so that is the next step."""
-    user = flows.real(current_user)
-    if factors.has_second_factor(user) and not _security.mf_recovery_codes_util.remaining(user):
-        flash(_("Now generate recovery codes, in case you lose your second factor."), "info")
-        return redirect(url_for_security("mf_recovery_codes"))
-    return redirect(url_for("account.security"))
-
-
-def recovery_codes_guard() -> Any:
-    """Recovery codes are shown once, when made: Flask-Security would show them again on
-    GET /mf-recovery-codes?show_codes and in its JSON answer to a GET."""
-    if request.endpoint != "security.mf_recovery_codes" or request.method != "GET":
-        return None
-    if wants_json():
-        return render_error(403)
-    if "show_codes" in request.args:
-        return redirect(url_for_security("mf_recovery_codes"))
-    return None
-
-
-def b64encode(text: str) -> str:
-    """Base64 of `text` as UTF-8, for data: links (the recovery codes download)."""
-    return base64.b64encode(str(text).encode()).decode("ascii")
 
 
 def _related_pages() -> dict[str, str]:

@@ -8,8 +8,8 @@ from datetime import timedelta
 from flask_security import naive_utcnow
 from sqlalchemy import select
 
+from ..core.models import models
 from ..extensions import db
-from ..models import User
 from . import recorder
 
 AGENTS = (
@@ -22,6 +22,7 @@ AGENTS = (
 
 def seed_events(days: int = 30) -> int:
     """Queue and commit realistic events for up to 60 demo users; returns how many."""
+    User = models().User
     rng = random.Random(6)
     now = naive_utcnow()
     people = list(db.session.scalars(select(User).order_by(User.id).limit(60)))

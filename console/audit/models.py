@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Text
 
-from ..extensions import db
+from ..core.schema import ConsoleModel
 
 
-class AuditEvent(db.Model):
+class AuditEvent(ConsoleModel):
     """One security event; rows are only ever inserted (and purged oldest first).
 
     Actor and subject keep their id and email as plain values, not foreign keys, so that
@@ -55,7 +55,7 @@ class AuditEvent(db.Model):
     )
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(ConsoleModel):
     """The single row every append locks: the newest hash and the anchor left by a purge."""
 
     __tablename__ = "audit_chain_head"
@@ -66,7 +66,7 @@ class AuditChainHead(db.Model):
     anchor_hash = Column(String(64), nullable=True)
 
 
-class AuditDailyCount(db.Model):
+class AuditDailyCount(ConsoleModel):
     """Events per UTC day and action, so the dashboard never scans the event table."""
 
     __tablename__ = "audit_daily_count"

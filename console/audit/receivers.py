@@ -143,8 +143,8 @@ def on_tf_code_confirmed(app: Any, user: Any, method: str = "", **_: Any) -> Non
 
 
 # tf_profile_changed (user, method) and tf_disabled (user) are one fact each with the
-# account feature's "mfa.<factor>.enabled" / "mfa.<factor>.disabled", which name the factor
-# and what it replaced: console/account/receivers.py records them, nothing here.
+# MFA feature's "mfa.<factor>.enabled" / "mfa.<factor>.disabled", which name the factor
+# and what it replaced: console/mfa/receivers.py records them, nothing here.
 
 
 # tf_security_token_sent: user, method, token, login_token, phone_number

@@ -9,7 +9,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from .guards import login_redirect
-from .permissions import PERMISSIONS
+from .permissions import require_declared
 
 
 class PermissionMixin:
@@ -18,8 +18,7 @@ class PermissionMixin:
     permission: str = ""
 
     def is_accessible(self) -> bool:
-        if self.permission not in PERMISSIONS:
-            raise KeyError(f"unknown permission {self.permission!r} on {type(self).__name__}")
+        require_declared(self.permission)
         return bool(current_user.is_authenticated and current_user.has_permission(self.permission))
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:

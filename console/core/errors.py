@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from . import problems
 from .paths import under_prefix
 
 log = logging.getLogger(__name__)
@@ -55,14 +56,22 @@ def wants_json() -> bool:
     )
 
 
-def render_error(code: int, retry_after: str | None = None, message: Any = None) -> Response:
+def render_error(
+    code: int,
+    retry_after: str | None = None,
+    message: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The error response for `code`, as JSON or as a page inside the console layout.
 
-    `message` replaces the code's generic text where the reason is worth telling.
+    `message` replaces the code's generic text where the reason is worth telling. Under an
+    API path it is a problem+json document (console.core.problems).
     """
     title, text = MESSAGES.get(code, MESSAGES[500])
     text = message if message is not None else text
-    if wants_json():
+    if problems.is_api_request():
+        response = problems.problem(code, title=title, detail=text)
+    elif wants_json():
         response = jsonify({"error": {"code": code, "title": str(title), "message": str(text)}})
     else:
         response = Response(
@@ -70,6 +79,8 @@ def render_error(code: int, retry_after: str | None = None, message: Any = None)
             mimetype="text/html",
         )
     response.status_code = code
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     if retry_after:
         response.headers["Retry-After"] = retry_after
     return response
@@ -149,6 +160,10 @@ def init_app(app: Flask, prefix: str) -> None:
             return render_error(400)
         if not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
             return None
+        if problems.is_api_request():
+            # The API reads JSON bodies through its own schemas, which take numbers, nulls
+            # and lists of ids, and refuse what they do not describe.
+            return None
         if not request.get_data(cache=True):
             return None
         # Every console and Flask-Security endpoint reads a JSON body as an object of
@@ -185,7 +200,9 @@ def init_app(app: Flask, prefix: str) -> None:
         retry = error.response.headers.get("Retry-After") if error.response is not None else None
         if error.code == 429 and retry is None:
             retry = _retry_after(error)
-        return render_error(error.code, retry_after=retry)
+        # What the client needs to retry differently (the methods a 405 allows).
+        kept = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "www-authenticate")}
+        return render_error(error.code, retry_after=retry, headers=kept)
 
     def _database_error(error: Exception) -> Response:
         if not mine():

@@ -10,8 +10,22 @@ from flask import Flask, current_app
 from sqlalchemy import case, false, or_, select
 
 from ..extensions import db
-from ..models import User
+from .models import models
 from .registry import add_once
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the account holder should act on, shown atop their security center;
+    `level` is a Bootstrap alert kind, `key` names it in the page (data-warning)."""
+
+    key: str
+    level: str
+    text: Any
+
+
+def _no_alerts(user: Any) -> tuple[Alert, ...]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -24,7 +38,8 @@ class Factor:
     says whether having it means a password alone no longer signs in; fallbacks (recovery
     codes, an operator's one-time code) only stand in for a lost second factor. `reset`
     removes the factor from an account without committing, auditing or mailing: the
-    operator's flows do those once around it. `actions` are the audit actions about it.
+    operator's flows do those once around it. `actions` are the audit actions about it;
+    `alerts(user)` what the security center asks the account holder to do about it.
     """
 
     key: str
@@ -35,6 +50,7 @@ class Factor:
     reset: Callable[[Any], None]
     actions: tuple[str, ...] = ()
     order: int = 100
+    alerts: Callable[[Any], Iterable[Alert]] = _no_alerts
 
     def __str__(self) -> str:
         return str(self.label)
@@ -70,6 +86,11 @@ def has_second_factor(user: Any) -> bool:
     return any(f.is_set_up(user) for f in second_factors())
 
 
+def alerts(user: Any) -> list[Alert]:
+    """What every registered factor asks `user` to act on, in display order."""
+    return [alert for factor in registered() for alert in factor.alerts(user)]
+
+
 def has_second_factor_condition() -> Any:
     """SQL over the user table: the account has at least one second factor."""
     conditions = [f.condition() for f in second_factors()]
@@ -85,6 +106,7 @@ def condition_of(keys: Iterable[str]) -> Any:
 
 def set_up_by_user(user_ids: Iterable[int]) -> dict[int, list[Factor]]:
     """The factors of each of `user_ids`, in one statement whatever the number of factors."""
+    User = models().User
     ids = list(user_ids)
     found: dict[int, list[Factor]] = {user_id: [] for user_id in ids}
     factors = registered()

@@ -17,7 +17,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, redirect, request, session
+from flask import current_app, g, has_request_context, redirect, request, session
 from flask_security import check_and_update_authn_fresh, url_for_security
 from flask_security.proxies import _security
 from flask_security.utils import do_flash, get_message, get_request_attr
@@ -27,6 +27,10 @@ from .htmx import hx_redirect, is_htmx
 from .redirects import current_path, is_safe_url, safe_url
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# g key: when the credential of a request without a session (an API token) was issued, as
+# a Unix time. Such a request is as fresh as that credential: no session can re-authenticate.
+CREDENTIAL_ISSUED_AT = "console_credential_issued_at"
 
 
 def _security_setting(name: str) -> Any:
@@ -51,6 +55,10 @@ def is_fresh(within: timedelta | None = None) -> bool:
     """
     if not has_request_context():
         return True  # the local shell: no session to be stale
+    issued_at = g.get(CREDENTIAL_ISSUED_AT)
+    if issued_at is not None:
+        window = within if within is not None else user_window()
+        return -60 < time.time() - issued_at < window.total_seconds()
     if within is None:
         return check_and_update_authn_fresh(
             _security_setting("FRESHNESS"),

@@ -10,7 +10,7 @@ from flask import abort, redirect
 from flask_login import current_user
 
 from .htmx import hx_redirect, is_htmx
-from .permissions import PERMISSIONS
+from .permissions import require_declared
 from .redirects import current_path, safe_url
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,12 +39,12 @@ def signed_in(view: F) -> F:
 
 def permission_required(permission: str) -> Callable[[F], F]:
     """Guard a page: anonymous -> sign in, signed in without `permission` -> 403."""
-    if permission not in PERMISSIONS:
-        raise KeyError(f"unknown permission {permission}")
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # Checked per request: an application declares its permissions after import.
+            require_declared(permission)
             if not current_user.is_authenticated:
                 return login_redirect()
             if not current_user.has_permission(permission):

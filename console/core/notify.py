@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..settings import setting
 from . import dates
+from .schema import ConsoleModel
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 
 
-class MailRetry(db.Model):
+class MailRetry(ConsoleModel):
     """A rendered message that could not be sent; `flask console mail retry` sends it."""
 
     __tablename__ = "mail_retry"

@@ -1,9 +1,13 @@
-"""Permissions are defined in code, each with a description; flows and pages ask by name."""
+"""The permission catalogue: the console's own permissions and those the host application
+declares, each with a description; flows and pages ask by name."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -23,14 +27,105 @@ PERMISSIONS: dict[str, Any] = {
 # The role created for the first operator; holding every permission is "full administration".
 ADMIN_ROLE = "Administrator"
 
+CONSOLE_GROUP = _l("Console")
+HOST_GROUP = _l("This application")
+
+
+@dataclass(frozen=True)
+class HostPermission:
+    """A permission the host application checks (`permissions_required("invoices:write")`),
+    declared so that operators can see and grant it; `group` heads it in the checklists."""
+
+    name: str
+    description: Any
+    group: Any = None
+
+
+@dataclass(frozen=True)
+class PermissionGroup:
+    """A heading of the role checklist and its permissions (name -> description)."""
+
+    label: Any
+    permissions: dict[str, Any]
+
+
+class UnknownPermission(KeyError):
+    """A permission was checked that neither the console nor the application declared."""
+
+
+def declare_permissions(app: Flask, permissions: Iterable[HostPermission]) -> None:
+    """Make the host's `permissions` known to the console of `app` (after init_app).
+
+    Declaring the same permission again is harmless; a name that is not one word without
+    commas (roles store them comma-separated), one of the console's own, or declared twice
+    differently is a programming error.
+    """
+    state = app.extensions.get("console")
+    if state is None:
+        raise RuntimeError("declare_permissions() needs the console: call init_app first")
+    for permission in permissions:
+        name = permission.name
+        if not isinstance(name, str) or not name or "," in name or name != "".join(name.split()):
+            raise ValueError(f"a permission name is one word without commas, not {name!r}")
+        if name in PERMISSIONS:
+            raise ValueError(f"{name} is one of the console's own permissions")
+        known = state.permissions.get(name)
+        if known is not None and known != permission:
+            raise ValueError(f"permission {name} is declared twice")
+        state.permissions[name] = permission
+
+
+def host_permissions() -> dict[str, HostPermission]:
+    """The permissions the current application declared, in declaration order."""
+    if not has_app_context():
+        return {}
+    return current_app.extensions["console"].permissions
+
 
 def all_permissions() -> list[str]:
-    """Every permission name, in display order."""
+    """The console's own permissions, in display order: holding them all is full
+    administration (an application's permissions come and go; the console's stay)."""
     return list(PERMISSIONS)
+
+
+def catalogue() -> dict[str, Any]:
+    """Every declared permission (the console's, then the application's) and its description."""
+    declared = {name: item.description for name, item in host_permissions().items()}
+    return {**PERMISSIONS, **declared}
+
+
+def is_declared(permission: str) -> bool:
+    """True for the console's permissions and those the application declared."""
+    return permission in PERMISSIONS or permission in host_permissions()
+
+
+def undeclared(permissions: Iterable[str]) -> list[str]:
+    """Of `permissions`, those nobody declared (granted outside the console), sorted."""
+    return sorted({name for name in permissions if not is_declared(name)})
+
+
+def groups() -> list[PermissionGroup]:
+    """The grantable permissions under their headings: the console's, then the host's
+    groups in the order they were first declared."""
+    result = [PermissionGroup(CONSOLE_GROUP, dict(PERMISSIONS))]
+    by_label: dict[str, PermissionGroup] = {}
+    for name, item in host_permissions().items():
+        label = item.group or HOST_GROUP
+        group = by_label.get(str(label))
+        if group is None:
+            group = by_label[str(label)] = PermissionGroup(label, {})
+            result.append(group)
+        group.permissions[name] = item.description
+    return result
+
+
+def require_declared(permission: str) -> None:
+    """Raise UnknownPermission for a name nobody declared: a check on it is a typo."""
+    if not is_declared(permission):
+        raise UnknownPermission(f"unknown permission {permission}")
 
 
 def has_permission(permission: str) -> bool:
     """True when the signed-in user holds `permission` through one of their roles."""
-    if permission not in PERMISSIONS:
-        raise KeyError(f"unknown permission {permission}")
+    require_declared(permission)
     return bool(current_user.is_authenticated and current_user.has_permission(permission))

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from .models import models
 
 MESSAGES = {
     "permission": _l("You do not have the permission %(permission)s needed for this."),
@@ -102,8 +103,8 @@ def require_fresh(within: timedelta | None = None) -> None:
 
 def outranking_ids(actor: Any, user_ids: Iterable[int]) -> set[int]:
     """Of `user_ids`, those holding a permission `actor` lacks: one query for a whole page."""
-    from ..models import Role, roles_users
-
+    Role = models().Role
+    roles_users = models().roles_users
     ids = sorted(set(user_ids))
     if actor is None or not ids:
         return set()

@@ -22,6 +22,8 @@ class ConsoleState:
     url_prefix: str
     admin: Any = None
     security: Any = None
+    # The SQLAlchemy object and account models in use (console.core.models.Models).
+    models: Any = None
     nav: list = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     # Callables run by `flask console demo` after the people exist (sessions, events...).
@@ -39,3 +41,8 @@ class ConsoleState:
     gates: list = field(default_factory=list)
     # Rate-limited endpoints and their kind of limit: console.core.ratelimit.
     rate_limits: dict = field(default_factory=dict)
+    # The host application's own permissions by name, in declaration order
+    # (console.core.permissions.declare_permissions).
+    permissions: dict = field(default_factory=dict)
+    # URL path prefixes whose errors are problem details (console.core.problems).
+    api_paths: list[str] = field(default_factory=list)

@@ -13,8 +13,8 @@ from sqlalchemy import and_, case, func, select
 from ..audit.models import AuditDailyCount
 from ..audit.query import recent
 from ..core import factors
+from ..core.models import models
 from ..extensions import db
-from ..models import Role, User, roles_users
 from ..settings import setting
 
 # Users (and sessions) per statement while computing the snapshot.
@@ -85,6 +85,9 @@ def compute_user_figures(
     now: datetime, batch: int = BATCH, progress: Callable[[int], None] | None = None
 ) -> UserFigures:
     """Every per-user and per-role figure, in id ranges of `batch` users (short statements)."""
+    Role = models().Role
+    User = models().User
+    roles_users = models().roles_users
     dormant_before = (now - timedelta(days=int(setting("CONSOLE_DORMANT_DAYS")))).date()
     cutoff = datetime.combine(dormant_before, datetime.min.time())
     locked = and_(User.locked_until.is_not(None), User.locked_until > now)
@@ -134,6 +137,7 @@ def compute_user_figures(
 
 def user_count() -> int:
     """The span of user ids, as compute_user_figures reports progress over it."""
+    User = models().User
     bounds = db.session.execute(select(func.min(User.id), func.max(User.id))).one()
     return 0 if bounds[0] is None else int(bounds[1]) - int(bounds[0]) + 1
 

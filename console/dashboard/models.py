@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Integer, Text
 
-from ..extensions import db
+from ..core.schema import ConsoleModel
 
 SNAPSHOT_ID = 1
 
 
-class DashboardSnapshot(db.Model):
+class DashboardSnapshot(ConsoleModel):
     """One row (id 1): the figures as JSON, when they were computed, and who is refreshing.
 
     `refreshing_since` is set by the one worker that claimed the recompute, so that many

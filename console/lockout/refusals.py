@@ -20,9 +20,9 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, request
 from flask_security import naive_utcnow
 
+from ..core.models import models
 from ..core.signals import emit
 from ..extensions import db
-from ..models import User
 from ..settings import setting
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class Refusals:
         try:
             with self.app.app_context():
                 try:
+                    User = models().User
                     users = db.session.query(User).filter(User.id.in_(counted)).all()
                     for user in users:
                         tally = counted[user.id]

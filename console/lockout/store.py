@@ -8,8 +8,8 @@ from datetime import datetime
 from flask_security import naive_utcnow
 from sqlalchemy import or_, select, update
 
+from ..core.models import models
 from ..extensions import db
-from ..models import User
 from ..settings import setting
 from . import policy
 
@@ -25,6 +25,7 @@ class Failure:
 
 def locked_until(user_id: int) -> datetime | None:
     """The end of the account's running lock, read from the database (never a stale object)."""
+    User = models().User
     until = db.session.scalar(select(User.locked_until).where(User.id == user_id))
     return until if policy.is_locked(until, naive_utcnow()) else None
 
@@ -35,6 +36,7 @@ def record_failure(user_id: int) -> Failure:
     The increment is a single UPDATE so concurrent failures on any worker all count, and the
     lock starts through a compare-and-set so that exactly one of them starts it.
     """
+    User = models().User
     count = db.session.execute(
         update(User)
         .where(User.id == user_id)
@@ -71,6 +73,7 @@ def record_failure(user_id: int) -> Failure:
 
 def clear(user_id: int) -> bool:
     """Forget failures and locks; False when there was nothing to forget. Does not commit."""
+    User = models().User
     result = db.session.execute(
         update(User)
         .where(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_security import naive_utcnow
 from sqlalchemy import Column, DateTime, Integer, String, Text
 
-from ..extensions import db
+from ..core.schema import ConsoleModel
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(ConsoleModel):
     """One message as it would have gone out."""
 
     __tablename__ = "outbox_message"

@@ -1,4 +1,5 @@
-"""Second factors: authenticator apps, passkeys, recovery codes and the operator's MFA console."""
+"""Second factors: authenticator apps, email codes, passkeys and recovery codes, as the account
+holder sets them up and as the operator's MFA console resets them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from ..core.paths import admin_path
 if TYPE_CHECKING:
     from .. import ConsoleState
 
+# Flask-Security's default destination after a two-factor change is its setup page again.
+_FS_POST_SETUP_DEFAULT = ".two_factor_setup"
+
 
 def _on_wan_registered(sender: Flask, user: Any, name: str, **_: Any) -> None:
     """Flask-Security stored a new key: keep its AAGUID, tell the user, audit it."""
@@ -27,6 +31,12 @@ def _on_wan_registered(sender: Flask, user: Any, name: str, **_: Any) -> None:
     record_registration(unwrap() if unwrap else user, name)
 
 
+def _factors_section(user: Any) -> dict[str, Any]:
+    from .summary import summarize
+
+    return {"summary": summarize(user)}
+
+
 def _passkeys_section(user: Any) -> dict[str, Any]:
     from .flows import mfa_state
 
@@ -34,12 +44,14 @@ def _passkeys_section(user: Any) -> dict[str, Any]:
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:
-    """Passkey pages, the operator's MFA pages and actions, and the require-MFA policy."""
+    """The account holder's factor pages, signals and security center sections, the
+    operator's MFA pages and actions, and the require-MFA policy."""
     from flask_security.signals import wan_registered
 
     from ..core import actions
-    from . import admin, demo, factors, models, policy, views  # noqa: F401 - models: the table
+    from . import admin, demo, factors, models, policy, receivers, views  # noqa: F401 - models
     from .events import ACTIONS
+    from .recovery import pages as recovery_pages
     from .webauthn.forms import extend_security_forms
     from .webauthn.providers import provider_name
 
@@ -51,7 +63,12 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     # After registering a key through Flask-Security, come back to the console's list.
     if app.config.get("SECURITY_WAN_POST_REGISTER_VIEW") == ".wan_register":
         app.config["SECURITY_WAN_POST_REGISTER_VIEW"] = "mfa.passkeys"
+    # After setting up a two-factor method, on to recovery codes (views.factor_added).
+    if app.config.get("SECURITY_TWO_FACTOR_POST_SETUP_VIEW") == _FS_POST_SETUP_DEFAULT:
+        app.config["SECURITY_TWO_FACTOR_POST_SETUP_VIEW"] = "mfa.factor_added"
     wan_registered.connect(_on_wan_registered)
+    receivers.connect(app, state.models.User)
+    recovery_pages.init_app(app)
 
     app.register_blueprint(views.bp, url_prefix=prefix or None)
     app.register_blueprint(admin.bp, url_prefix=admin_path(app, "/mfa"))
@@ -61,6 +78,17 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     links.register(app, "account.passkeys", lambda: url_for("mfa.passkeys"))
     register(
         app, NavItem("admin", "mfa_admin.index", _l("MFA"), "mfa:read", order=40, group="security")
+    )
+    sections.register(
+        app,
+        "account",
+        sections.Section(
+            key="second_factors",
+            title=_l("Second factors"),
+            template="mfa/_account_factors.html",
+            context=_factors_section,
+            order=10,
+        ),
     )
     sections.register(
         app,

@@ -22,9 +22,10 @@ from ..core import links, policy
 from ..core.freshness import fresh_required, operator_window
 from ..core.guards import permission_required
 from ..core.htmx import render_page_or_fragment
+from ..core.models import models
 from ..core.redirects import safe_url
 from ..extensions import db
-from ..models import User, WebAuthn
+from ..mixins import ConsoleUserMixin, ConsoleWebAuthnMixin
 from ..settings import setting
 from . import flows, query
 from .forms import KEY_METHODS, METHODS, MfaFilterForm, ReasonForm
@@ -87,21 +88,23 @@ def _resettable(rows: list[Any], is_keys: bool) -> set[int]:
     return ids - {me.id} - policy.outranking_ids(me, ids)
 
 
-def _user_or_404(user_id: int) -> User:
+def _user_or_404(user_id: int) -> ConsoleUserMixin:
+    User = models().User
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
     return user
 
 
-def _key_or_404(key_id: int) -> WebAuthn:
+def _key_or_404(key_id: int) -> ConsoleWebAuthnMixin:
+    WebAuthn = models().WebAuthn
     key = db.session.get(WebAuthn, key_id)
     if key is None:
         abort(404)
     return key
 
 
-def _refusal(user: User) -> Exception | None:
+def _refusal(user: ConsoleUserMixin) -> Exception | None:
     """Why the operator flows would refuse the signed-in operator acting on `user`, if so."""
     try:
         flows.assert_may_reset(_me(), user)
@@ -120,7 +123,7 @@ def _action_page(**context: Any) -> Any:
     return render_template("mfa/admin/action.html", **context), status
 
 
-def _back(user: User) -> str:
+def _back(user: ConsoleUserMixin) -> str:
     """The operator's page of the user when a feature provides one, else the MFA list."""
     return safe_url(links.url_for_user(user) or url_for("mfa_admin.index", user=user.email))
 
@@ -271,7 +274,7 @@ def break_glass(user_id: int) -> Any:
     )
 
 
-def user_section_context(user: User) -> dict[str, Any]:
+def user_section_context(user: ConsoleUserMixin) -> dict[str, Any]:
     """Context of the MFA section on the operator's user detail page."""
     return {
         "mfa_user": user,

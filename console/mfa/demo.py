@@ -9,8 +9,8 @@ from datetime import timedelta
 from flask_security import naive_utcnow
 from sqlalchemy import select
 
+from ..core.models import models
 from ..extensions import db
-from ..models import User, WebAuthn
 
 # (name, AAGUID or None, usage, backed up, transports)
 DEMO_KEYS = [
@@ -23,6 +23,8 @@ DEMO_KEYS = [
 
 def seed() -> None:
     """Give some demo people keys, once; the keys are placeholders that cannot sign in."""
+    User = models().User
+    WebAuthn = models().WebAuthn
     if db.session.scalar(select(WebAuthn.id).limit(1)) is not None:
         return
     rng = random.Random(2027)  # the same demo every time

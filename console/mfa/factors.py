@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_security import naive_utcnow
 from sqlalchemy import Text, and_, exists, func, literal_column, select
 
-from ..core.factors import Factor, register
+from ..core.factors import Alert, Factor, has_second_factor, register
+from ..core.models import models
 from ..extensions import db
-from ..models import User, WebAuthn
 from .models import BreakGlassCode
 
 # WebAuthn usages as Flask-Security stores them.
@@ -47,6 +47,8 @@ def _keys(user: Any, usage: str) -> list[Any]:
 
 def _key_condition(usage: str) -> Any:
     # Served by ix_webauthn_user_id: a correlated probe per user row, never a scan.
+    User = models().User
+    WebAuthn = models().WebAuthn
     return exists().where(WebAuthn.user_id == User.id, WebAuthn.usage == usage)
 
 
@@ -68,6 +70,7 @@ def _two_factor(user: Any, method: str) -> bool:
 
 
 def _two_factor_condition(method: str) -> Any:
+    User = models().User
     return and_(User.tf_primary_method == method, User.tf_totp_secret.is_not(None))
 
 
@@ -91,6 +94,7 @@ def _signin_app(user: Any) -> bool:
 
 def _signin_app_condition() -> Any:
     # Flask-Security keeps unified sign-in secrets as a JSON object keyed by method.
+    User = models().User
     return User.us_totp_secrets.like('%"authenticator"%')
 
 
@@ -113,6 +117,7 @@ def _recovery_codes(user: Any) -> bool:
 
 def _recovery_codes_condition() -> Any:
     # Seen as plain text: Flask-Security's list type cannot take part in cached SQL.
+    User = models().User
     codes = literal_column(f'"{User.__tablename__}".mf_recovery_codes', Text)
     return and_(codes.is_not(None), func.length(codes) > 0)
 
@@ -121,6 +126,30 @@ def _reset_recovery_codes(user: Any) -> None:
     from flask_security.proxies import _datastore
 
     _datastore.mf_set_recovery_codes(user, None)
+
+
+# Few enough that the account holder should make new ones before they run out.
+FEW_RECOVERY_CODES = 2
+NO_RECOVERY_CODES_ALERT = Alert(
+    "no_recovery_codes",
+    "warning",
+    _l("You have no recovery codes. Generate them and keep them somewhere safe."),
+)
+FEW_RECOVERY_CODES_ALERT = Alert(
+    "few_recovery_codes",
+    "warning",
+    _l("You are running out of recovery codes. Generate new ones."),
+)
+
+
+def _recovery_code_alerts(user: Any) -> list[Alert]:
+    from flask_security.proxies import _security
+
+    remaining = _security.mf_recovery_codes_util.remaining(user)
+    if remaining == 0:
+        # Without a second factor there is nothing for a code to stand in for.
+        return [NO_RECOVERY_CODES_ALERT] if has_second_factor(user) else []
+    return [FEW_RECOVERY_CODES_ALERT] if remaining <= FEW_RECOVERY_CODES else []
 
 
 def _active_break_glass(now: Any) -> Any:
@@ -138,6 +167,7 @@ def _break_glass(user: Any) -> bool:
 
 def _break_glass_condition() -> Any:
     # Served by ix_mfa_break_glass_code_user_id.
+    User = models().User
     return exists().where(BreakGlassCode.user_id == User.id, _active_break_glass(naive_utcnow()))
 
 
@@ -208,6 +238,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=_reset_recovery_codes,
         actions=("mfa.recovery_codes.generated", "mfa.recovery_code.used"),
         order=60,
+        alerts=_recovery_code_alerts,
     ),
     Factor(
         key="break_glass",

@@ -1,4 +1,5 @@
-"""MFA changes with side effects: passkeys, operator resets, break-glass codes, notices."""
+"""MFA changes with side effects: the account holder's two-factor methods, recovery codes
+and passkeys, operator resets, break-glass codes, notices."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from flask_babel import ngettext
 from flask_security import naive_utcnow
 from sqlalchemy import select, update
 
+from ..account.notify import send_notice
 from ..core import actions, factors, policy, signals
 from ..core.freshness import operator_window, user_window
+from ..core.models import models
 from ..core.notify import Phrase, notify
 from ..extensions import db
-from ..models import User, WebAuthn
+from ..mixins import ConsoleUserMixin, ConsoleWebAuthnMixin
 from ..sessions import flows as session_flows
 from ..settings import setting
 from .factors import APP_FACTORS, asked_as_second_factor
@@ -31,7 +34,14 @@ REASON_MAX_LENGTH = 500
 
 
 class MfaError(ValueError):
-    """Bad input for an MFA change; the message is safe to show and nothing was changed."""
+    """Bad input for an MFA change; the message is safe to show and nothing was changed.
+
+    `code` names the refusal for API clients (the message is for people).
+    """
+
+    def __init__(self, message: Any, code: str = "mfa_refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # ---------------------------------------------------------------- state
@@ -63,10 +73,11 @@ class MfaState:
         return bool(self.factors)
 
 
-def mfa_state(user: User) -> MfaState:
+def mfa_state(user: ConsoleUserMixin) -> MfaState:
     """The user's factors (TOTP, email codes, recovery codes, keys) for display."""
     from flask_security.proxies import _datastore
 
+    WebAuthn = models().WebAuthn
     keys = list(
         db.session.scalars(
             select(WebAuthn).where(WebAuthn.user_id == user.id).order_by(WebAuthn.id)
@@ -85,12 +96,12 @@ def mfa_state(user: User) -> MfaState:
     )
 
 
-def has_second_factor(user: User) -> bool:
+def has_second_factor(user: ConsoleUserMixin) -> bool:
     """True when a password sign-in would ask this user for a second factor."""
     return factors.has_second_factor(user)
 
 
-def key_provider(key: WebAuthn) -> str | None:
+def key_provider(key: ConsoleWebAuthnMixin) -> str | None:
     """The provider's name for a key's AAGUID (a label only)."""
     return provider_name(key.aaguid)
 
@@ -98,7 +109,7 @@ def key_provider(key: WebAuthn) -> str | None:
 # ---------------------------------------------------------------- notices
 
 
-def _notify_user(user: User, action: str, **params: Any) -> None:
+def _notify_user(user: ConsoleUserMixin, action: str, **params: Any) -> None:
     """Tell `user` of a change they made, in the words `action` declares."""
     notify(
         user,
@@ -108,7 +119,9 @@ def _notify_user(user: User, action: str, **params: Any) -> None:
     )
 
 
-def _notify_operator_action(user: User, action: str, reason: str, **params: Any) -> None:
+def _notify_operator_action(
+    user: ConsoleUserMixin, action: str, reason: str, **params: Any
+) -> None:
     """Tell `user` what an operator changed and the reason the operator gave."""
     notify(
         user,
@@ -122,8 +135,9 @@ def _notify_operator_action(user: User, action: str, reason: str, **params: Any)
 # ---------------------------------------------------------------- passkeys (self-service)
 
 
-def record_registration(user: User, name: str) -> None:
+def record_registration(user: ConsoleUserMixin, name: str) -> None:
     """After Flask-Security stored a new key: keep its AAGUID, tell the user, audit it."""
+    WebAuthn = models().WebAuthn
     key = db.session.scalar(
         select(WebAuthn).where(WebAuthn.user_id == user.id, WebAuthn.name == name)
     )
@@ -140,10 +154,13 @@ def record_registration(user: User, name: str) -> None:
     after_this_request(_mail)
 
 
-def clean_key_name(user: User, name: str | None, *, exclude_id: int | None = None) -> str:
+def clean_key_name(
+    user: ConsoleUserMixin, name: str | None, *, exclude_id: int | None = None
+) -> str:
     """Flask-Security's name rules plus uniqueness per user; raises MfaError."""
     from flask_security.proxies import _security
 
+    WebAuthn = models().WebAuthn
     if not name or not name.strip():
         raise MfaError(_("Enter a name for the key."))
     message, clean = _security.webauthn_util.name_svn(name.strip())
@@ -161,14 +178,17 @@ def clean_key_name(user: User, name: str | None, *, exclude_id: int | None = Non
     return clean
 
 
-def own_key(user: User, key_id: int) -> WebAuthn | None:
+def own_key(user: ConsoleUserMixin, key_id: int) -> ConsoleWebAuthnMixin | None:
     """The user's key with this id, or None (another user's key is never returned)."""
+    WebAuthn = models().WebAuthn
     return db.session.scalar(
         select(WebAuthn).where(WebAuthn.id == key_id, WebAuthn.user_id == user.id)
     )
 
 
-def rename_key(user: User, key: WebAuthn, name: str | None) -> WebAuthn:
+def rename_key(
+    user: ConsoleUserMixin, key: ConsoleWebAuthnMixin, name: str | None
+) -> ConsoleWebAuthnMixin:
     """Rename one of the user's keys; raises MfaError on a bad or duplicate name."""
     policy.require_fresh(user_window())
     clean = clean_key_name(user, name, exclude_id=key.id)
@@ -182,7 +202,7 @@ def rename_key(user: User, key: WebAuthn, name: str | None) -> WebAuthn:
     return key
 
 
-def delete_key(user: User, key: WebAuthn) -> None:
+def delete_key(user: ConsoleUserMixin, key: ConsoleWebAuthnMixin) -> None:
     """Delete one of the user's keys; Flask-Security's wan_deleted tells the audit trail."""
     from flask_security.proxies import _datastore
     from flask_security.signals import wan_deleted
@@ -200,6 +220,56 @@ def delete_key(user: User, key: WebAuthn) -> None:
     _notify_user(user, "mfa.webauthn.removed", name=name)
 
 
+# ---------------------------------------------------------------- second factors (self-service)
+
+# Flask-Security's two-factor method names, as the audit trail spells them; any other
+# method is recorded as "two_factor".
+FACTOR_ACTIONS = {"authenticator": "totp", "google_authenticator": "totp", "email": "email"}
+
+
+def _factor(method: str | None) -> str:
+    return FACTOR_ACTIONS.get(method or "", "two_factor")
+
+
+def _tell_if_declared(user: ConsoleUserMixin, action: str) -> None:
+    # Only the named factors tell the account holder; "two_factor" declares no notice.
+    if actions.notice(action) is not None:
+        send_notice(user, action)
+
+
+def second_factor_enabled(user: ConsoleUserMixin, method: str, previous: str | None) -> None:
+    """A two-factor method was confirmed with a code (setup or a change of method).
+
+    Flask-Security commits after its view; the audit events and the notice wait for it.
+    """
+    kind = _factor(method)
+    was = _factor(previous) if previous else None
+    if was and was != kind:
+        # Flask-Security keeps one method: the new one replaced the old.
+        signals.emit(f"mfa.{was}.disabled", actor=user, subject=user, replaced_by=kind)
+    signals.emit(f"mfa.{kind}.enabled", actor=user, subject=user, replaced=was == kind)
+    _tell_if_declared(user, f"mfa.{kind}.enabled")
+
+
+def second_factor_disabled(user: ConsoleUserMixin, previous: str | None) -> None:
+    """The account holder turned their two-factor method off."""
+    kind = _factor(previous)
+    signals.emit(f"mfa.{kind}.disabled", actor=user, subject=user)
+    _tell_if_declared(user, f"mfa.{kind}.disabled")
+
+
+def recovery_codes_generated(user: ConsoleUserMixin, count: int) -> None:
+    """New recovery codes replaced the old ones (the codes themselves are never recorded)."""
+    signals.emit("mfa.recovery_codes.generated", actor=user, subject=user, count=count)
+    send_notice(user, "mfa.recovery_codes.generated", count=count)
+
+
+def recovery_code_used(user: ConsoleUserMixin, remaining: int) -> None:
+    """A recovery code completed a sign-in."""
+    signals.emit("mfa.recovery_code.used", actor=user, subject=user, remaining=remaining)
+    send_notice(user, "mfa.recovery_code.used", remaining=remaining)
+
+
 # ---------------------------------------------------------------- operator actions
 
 
@@ -207,37 +277,38 @@ def clean_reason(reason: str | None) -> str:
     """The operator's reason, required and bounded; raises MfaError."""
     text = " ".join((reason or "").split())
     if not text:
-        raise MfaError(_("Give a reason: the user will read it."))
+        raise MfaError(_("Give a reason: the user will read it."), code="reason_required")
     if len(text) > REASON_MAX_LENGTH:
         raise MfaError(
             ngettext(
                 "Keep the reason under %(num)d character.",
                 "Keep the reason under %(num)d characters.",
                 REASON_MAX_LENGTH,
-            )
+            ),
+            code="reason_too_long",
         )
     return text
 
 
-def assert_may_reset(operator: User, user: User) -> None:
+def assert_may_reset(operator: ConsoleUserMixin, user: ConsoleUserMixin) -> None:
     """Never on oneself (the account pages do that), never on an account that outranks."""
     if operator is not None and operator.id == user.id:
         raise MfaError(_("Change your own sign-in methods from your account pages."))
     policy.require(operator, "mfa:reset", target=user)
 
 
-def _assert_operator_may_reset(operator: User, user: User) -> None:
+def _assert_operator_may_reset(operator: ConsoleUserMixin, user: ConsoleUserMixin) -> None:
     """The operator actions' rules: who may act on whom, then a recent sign-in."""
     assert_may_reset(operator, user)
     policy.require_fresh(operator_window())
 
 
-def may_reset(operator: User, user: User) -> bool:
+def may_reset(operator: ConsoleUserMixin, user: ConsoleUserMixin) -> bool:
     """True when the operator actions below would accept `operator` acting on `user`."""
     return policy.may(operator, "mfa:reset", target=user, allow_self=False)
 
 
-def _end_sessions(operator: User, user: User) -> None:
+def _end_sessions(operator: ConsoleUserMixin, user: ConsoleUserMixin) -> None:
     """End the user's sessions through the sessions feature, when it is installed.
 
     The ends join the caller's transaction, so the reset and the ends commit together.
@@ -246,10 +317,11 @@ def _end_sessions(operator: User, user: User) -> None:
         session_flows.end_all_sessions(user, actor=operator, reason="mfa_changed", commit=False)
 
 
-def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
+def remove_key(operator: ConsoleUserMixin, key: ConsoleWebAuthnMixin, reason: str | None) -> None:
     """An operator removes one of a user's keys."""
     from flask_security.proxies import _datastore
 
+    User = models().User
     user = db.session.get(User, key.user_id)
     assert user is not None
     _assert_operator_may_reset(operator, user)
@@ -261,7 +333,7 @@ def remove_key(operator: User, key: WebAuthn, reason: str | None) -> None:
     _notify_operator_action(user, "mfa.webauthn.removed", text, name=name)
 
 
-def reset_totp(operator: User, user: User, reason: str | None) -> None:
+def reset_totp(operator: ConsoleUserMixin, user: ConsoleUserMixin, reason: str | None) -> None:
     """An operator resets the user's authenticator app (two-factor and unified sign-in)."""
     _assert_operator_may_reset(operator, user)
     text = clean_reason(reason)
@@ -276,7 +348,7 @@ def reset_totp(operator: User, user: User, reason: str | None) -> None:
     _notify_operator_action(user, "mfa.totp.reset", text)
 
 
-def reset_all(operator: User, user: User, reason: str | None) -> None:
+def reset_all(operator: ConsoleUserMixin, user: ConsoleUserMixin, reason: str | None) -> None:
     """An operator removes every second factor: TOTP, email codes, keys, recovery codes."""
     from flask_security.proxies import _datastore
 
@@ -314,7 +386,7 @@ def _digest(code: str) -> str:
     return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
 
 
-def _expire_break_glass(user: User) -> None:
+def _expire_break_glass(user: ConsoleUserMixin) -> None:
     now = naive_utcnow()
     db.session.execute(
         update(BreakGlassCode)
@@ -327,7 +399,9 @@ def _expire_break_glass(user: User) -> None:
     )
 
 
-def issue_break_glass(operator: User, user: User, reason: str | None) -> tuple[str, Any]:
+def issue_break_glass(
+    operator: ConsoleUserMixin, user: ConsoleUserMixin, reason: str | None
+) -> tuple[str, Any]:
     """Issue one short-lived recovery code; returns (code, expiry). Older codes stop working."""
     _assert_operator_may_reset(operator, user)
     text = clean_reason(reason)
@@ -362,7 +436,7 @@ def issue_break_glass(operator: User, user: User, reason: str | None) -> tuple[s
 MAX_BREAK_GLASS_ATTEMPTS = 5
 
 
-def second_step_user() -> User | None:
+def second_step_user() -> ConsoleUserMixin | None:
     """The user who gave their password in this session and now owes a second factor."""
     from flask import session
     from flask_security.proxies import _datastore
@@ -373,7 +447,7 @@ def second_step_user() -> User | None:
     return _datastore.find_user(fs_uniquifier=uniquifier)
 
 
-def sign_in_with_break_glass(user: User, code: str | None) -> str:
+def sign_in_with_break_glass(user: ConsoleUserMixin, code: str | None) -> str:
     """Complete the pending second step with an operator's code.
 
     Returns "signed_in", "invalid", or "too_many" (the pending sign-in is dropped and the
@@ -396,7 +470,7 @@ def sign_in_with_break_glass(user: User, code: str | None) -> str:
     return "too_many"
 
 
-def use_break_glass(user: User, code: str | None) -> bool:
+def use_break_glass(user: ConsoleUserMixin, code: str | None) -> bool:
     """Spend a break-glass code of `user`: True once, atomically, while it is unexpired."""
     if not code or len(code) > 64:
         return False

@@ -9,8 +9,9 @@ from flask_security import naive_utcnow
 from sqlalchemy import func, or_, select
 
 from ..core import factors
+from ..core.models import models
 from ..extensions import db
-from ..models import User, WebAuthn
+from ..mixins import ConsoleUserMixin
 from .factors import APP_FACTORS
 
 TOTP_STEP_SECONDS = 30
@@ -26,6 +27,8 @@ def key_page(
     *, method: str, user_prefix: str, unused_days: int | None, before: int | None, size: int
 ) -> tuple[list[Any], int | None]:
     """(key, user) pairs, newest key first, keyset-paged on the key's id."""
+    User = models().User
+    WebAuthn = models().WebAuthn
     stmt = (
         select(WebAuthn, User)
         .join(User, User.id == WebAuthn.user_id)
@@ -47,8 +50,9 @@ def key_page(
 
 def user_page(
     *, method: str, user_prefix: str, unused_days: int | None, before: int | None, size: int
-) -> tuple[list[User], int | None]:
+) -> tuple[list[ConsoleUserMixin], int | None]:
     """Users holding the chosen method, newest first, keyset-paged on id."""
+    User = models().User
     stmt = select(User).order_by(User.id.desc()).limit(size + 1)
     if method in USER_METHODS:
         stmt = stmt.where(factors.condition_of(USER_METHODS[method]))

@@ -1,4 +1,5 @@
-"""The user's pages: passkeys (list, rename, delete), MFA enrolment, break-glass sign-in."""
+"""The user's pages: passkeys (list, rename, delete), MFA enrolment and the step after a
+set-up, break-glass sign-in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security import url_for_security
+from flask_security.proxies import _security
 
 from ..core.freshness import fresh_required, user_window
 from ..core.guards import login_redirect
@@ -118,6 +120,18 @@ def enrol() -> Any:
         enrolled=flows.has_second_factor(current_user),
         tf_setup_url=url_for_security("two_factor_setup"),
     )
+
+
+@bp.get("/account/second-factor-added")
+@_signed_in
+def factor_added() -> Any:
+    """Where Flask-Security sends the user after a two-factor change: a first factor
+    should come with recovery codes, so that is the next step."""
+    user = _me()
+    if flows.has_second_factor(user) and not _security.mf_recovery_codes_util.remaining(user):
+        flash(_("Now generate recovery codes, in case you lose your second factor."), "info")
+        return redirect(url_for_security("mf_recovery_codes"))
+    return redirect(url_for("account.security"))
 
 
 @bp.route("/mfa/break-glass", methods=["GET", "POST"])

@@ -18,21 +18,13 @@ if TYPE_CHECKING:
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Add the role admin and the permissions reference under the admin URL."""
     from ..core import actions
-    from ..extensions import db
-    from ..models import Role
     from .admin import PermissionsView, RoleAdmin
     from .events import ACTIONS
 
     actions.declare(ACTIONS)
 
     state.admin.add_view(
-        RoleAdmin(
-            Role,
-            db,
-            name=_l("Roles"),
-            endpoint="roles",
-            url=admin_path(app, "/roles"),
-        )
+        RoleAdmin(name=_l("Roles"), endpoint="roles", url=admin_path(app, "/roles"))
     )
     state.admin.add_view(
         PermissionsView(

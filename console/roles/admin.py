@@ -1,4 +1,4 @@
-"""Operator views for roles: Flask-Admin's ModelView machinery in the console's templates."""
+"""Operator views for roles: a plain Flask-Admin view with the console's routes and pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, abort, flash, make_response, redirect, request
 from flask_admin import BaseView, expose
-from flask_admin.contrib.sqla import ModelView
 from flask_admin.helpers import get_form_data
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,16 +14,15 @@ from ..accounts import find_user_by_email
 from ..core import links, policy
 from ..core.admin import PermissionMixin
 from ..core.htmx import is_htmx
-from ..core.permissions import PERMISSIONS, has_permission
+from ..core.models import models
+from ..core.permissions import catalogue, groups, has_permission, undeclared
 from ..extensions import db
-from ..models import Role, User
+from ..mixins import ConsoleRoleMixin
 from ..settings import setting
 from . import flows
 from .forms import AddMemberForm, DeleteRoleForm, RemoveMemberForm, RoleForm
 from .guardrails import count_members
-from .queries import member_counts, members_page, ordered_permissions, other_roles
-
-WRITE_PERMISSION = "roles:write"
+from .queries import member_counts, members_page, ordered_permissions, other_roles, roles_page
 
 
 def _actor() -> Any:
@@ -35,61 +33,39 @@ def _page_size() -> int:
     return max(1, min(int(setting("CONSOLE_PAGE_SIZE")), int(setting("CONSOLE_PAGE_SIZE_MAX"))))
 
 
-class RoleAdmin(PermissionMixin, ModelView):
-    """Roles: a keyset-paged list, create, edit, a paged member page and a guarded delete."""
+class RoleAdmin(PermissionMixin, BaseView):
+    """Roles: a keyset-paged list, create, edit, a paged member page and a guarded delete.
+
+    A plain Flask-Admin view: a model view would count and OFFSET the table and scaffold a
+    form field holding every account, so the console's routes are the only ones.
+    """
 
     permission = "roles:read"
-    # Every exposed method that can change data needs roles:write as well.
-    write_views = frozenset(
-        {
-            "create_view",
-            "edit_view",
-            "delete_view",
-            "action_view",
-            "ajax_update",
-            "add_member",
-            "remove_member",
-        }
-    )
+    write_permission = "roles:write"
 
-    form = RoleForm
-    # Scaffolding would turn the `users` backref into a select of every account.
-    form_excluded_columns = ("users",)
-    column_list = ("name", "description", "members", "require_mfa", "permissions")
-    column_sortable_list = ()
-    column_default_sort = "name"
-    simple_list_pager = True
-    can_view_details = True
-    can_export = False
-    can_set_page_size = False
-    action_disallowed_list = ["delete"]
-
-    list_template = "roles/list.html"
-    create_template = "roles/create.html"
-    edit_template = "roles/edit.html"
-    details_template = "roles/details.html"
-    delete_template = "roles/delete.html"
-
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)
-        if refused is not None:
-            return refused
-        if name in self.write_views and not has_permission(WRITE_PERMISSION):
+    def _require_write(self) -> None:
+        if not has_permission(self.write_permission):
             abort(403)
-        return None
 
     def render(self, template: str, **context: Any) -> str:
-        context.setdefault("can_write", has_permission(WRITE_PERMISSION))
+        context.setdefault("can_write", has_permission(self.write_permission))
         return super().render(
-            template, PERMISSIONS=PERMISSIONS, ordered_permissions=ordered_permissions, **context
+            template,
+            catalogue=catalogue(),
+            permission_groups=groups(),
+            ordered_permissions=ordered_permissions,
+            undeclared=undeclared,
+            **context,
         )
 
     def _render(self, template: str, **context: Any) -> Response:
+        """A page or fragment of an endpoint that serves both (one cache entry each)."""
         response = make_response(self.render(template, **context))
         response.headers.add("Vary", "HX-Request")
         return response
 
-    def _role_or_404(self, role_id: Any) -> Role:
+    def _role_or_404(self, role_id: Any) -> ConsoleRoleMixin:
+        Role = models().Role
         try:
             role = db.session.get(Role, int(role_id))
         except (TypeError, ValueError):
@@ -100,68 +76,54 @@ class RoleAdmin(PermissionMixin, ModelView):
 
     # -- list ---------------------------------------------------------------------------
 
-    def get_list(  # type: ignore[override]
-        self,
-        page: int | None,
-        sort_column: Any,
-        sort_desc: bool,
-        search: str | None,
-        filters: Any,
-        execute: bool = True,
-        page_size: int | None = None,
-        after: str | None = None,
-    ) -> tuple[None, Any]:
-        """Roles by name after `after` (keyset on the unique name): no COUNT, no OFFSET."""
-        query = self.get_query().order_by(Role.name)
-        if after:
-            query = query.filter(Role.name > after)
-        if page_size:
-            query = query.limit(page_size)
-        return None, (query.all() if execute else query)
-
     @expose("/")
     def index_view(self) -> Response:
         """The roles with their member counts (one grouped query for the whole page)."""
-        size = _page_size()
-        after = request.args.get("after") or None
-        _, rows = self.get_list(None, None, False, None, None, page_size=size + 1, after=after)
-        next_after = rows[size - 1].name if len(rows) > size else None
-        roles = rows[:size]
-        template = "roles/_rows.html" if is_htmx() else self.list_template
+        roles, next_after = roles_page(request.args.get("after") or None, _page_size())
         return self._render(
-            template,
+            "roles/_rows.html" if is_htmx() else "roles/list.html",
             roles=roles,
             counts=member_counts(role.id for role in roles),
             next_after=next_after,
         )
 
-    # -- create and edit (Flask-Admin's views, our flows) --------------------------------
+    # -- create and edit ----------------------------------------------------------------
 
-    def create_model(self, form: RoleForm) -> Any:
-        try:
-            return flows.create_role(_actor(), **form.role_values())
-        except flows.REFUSALS as error:
-            flash(str(error), "error")
-            return False
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self) -> Any:
+        """A new role: its name, description, permissions and MFA rule."""
+        self._require_write()
+        form = RoleForm(get_form_data())
+        if request.method == "POST" and form.validate():
+            try:
+                role = flows.create_role(_actor(), **form.role_values())
+            except flows.REFUSALS as error:
+                flash(str(error), "error")
+            else:
+                flash(_("The role %(role)s was created.", role=role.name), "success")
+                return redirect(self.get_url(".details_view", id=role.id))
+        return self.render("roles/create.html", form=form)
 
-    def update_model(self, form: RoleForm, model: Role) -> bool:
-        try:
-            flows.update_role(_actor(), model, **form.role_values())
-        except flows.REFUSALS as error:
-            flash(str(error), "error")
-            return False
-        return True
-
-    def delete_model(self, model: Role) -> bool:
-        try:
-            flows.delete_role(_actor(), model)
-        except flows.REFUSALS as error:
-            flash(str(error), "error")
-            return False
-        return True
-
-    def get_save_return_url(self, model: Role, is_created: bool = False) -> str:
-        return self.get_url(".details_view", id=model.id)
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        """Change the role; permissions nobody declared are shown and kept as they are."""
+        self._require_write()
+        role = self._role_or_404(request.args.get("id"))
+        form = RoleForm(get_form_data(), obj=role)
+        if request.method == "POST" and form.validate():
+            try:
+                changes = flows.update_role(_actor(), role, **form.role_values())
+            except flows.REFUSALS as error:
+                flash(str(error), "error")
+            else:
+                if changes:
+                    flash(
+                        _("The changes to the role %(role)s were saved.", role=role.name), "success"
+                    )
+                else:
+                    flash(_("Nothing to save: no field was changed."), "info")
+                return redirect(self.get_url(".details_view", id=role.id))
+        return self.render("roles/edit.html", model=role, form=form)
 
     # -- the role's page ----------------------------------------------------------------
 
@@ -182,7 +144,7 @@ class RoleAdmin(PermissionMixin, ModelView):
         if is_htmx():
             return self._render("roles/_members.html", **context)
         return self._render(
-            self.details_template,
+            "roles/details.html",
             member_count=count_members(role),
             add_form=AddMemberForm(),
             **context,
@@ -191,6 +153,7 @@ class RoleAdmin(PermissionMixin, ModelView):
     @expose("/members/add/", methods=("POST",))
     def add_member(self) -> Response:
         """Give the role to the account with the email address typed."""
+        self._require_write()
         role = self._role_or_404(request.args.get("id"))
         form = AddMemberForm(get_form_data())
         if not form.validate():
@@ -214,6 +177,8 @@ class RoleAdmin(PermissionMixin, ModelView):
     @expose("/members/remove/", methods=("POST",))
     def remove_member(self) -> Response:
         """Take the role from one member."""
+        User = models().User
+        self._require_write()
         role = self._role_or_404(request.args.get("id"))
         form = RemoveMemberForm(get_form_data())
         user = db.session.get(User, form.user_id.data) if form.validate() else None
@@ -234,8 +199,10 @@ class RoleAdmin(PermissionMixin, ModelView):
     # -- delete, with a confirmation page that works without JavaScript -----------------
 
     @expose("/delete/", methods=("GET", "POST"))
-    def delete_view(self) -> Response:
+    def delete_view(self) -> Any:
         """GET asks for confirmation (and a role for the members); POST deletes."""
+        Role = models().Role
+        self._require_write()
         role = self._role_or_404(request.values.get("id"))
         members = count_members(role)
         form = DeleteRoleForm(get_form_data(), id=role.id, confirm="yes")
@@ -266,14 +233,14 @@ class RoleAdmin(PermissionMixin, ModelView):
                 return redirect(self.get_url(".index_view"))
         elif request.method == "POST":
             flash(_("Choose a role to move the members to."), "error")
-        return self._render(self.delete_template, model=role, form=form, member_count=members)
+        return self.render("roles/delete.html", model=role, form=form, member_count=members)
 
 
 class PermissionsView(PermissionMixin, BaseView):
-    """A read-only reference: every permission the console checks, with what it allows."""
+    """A read-only reference: every permission the console and the application declare."""
 
     permission = "roles:read"
 
     @expose("/")
     def index(self) -> Response:
-        return make_response(self.render("roles/permissions.html", PERMISSIONS=PERMISSIONS))
+        return make_response(self.render("roles/permissions.html", permission_groups=groups()))

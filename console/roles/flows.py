@@ -9,11 +9,12 @@ from sqlalchemy import delete, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import policy
-from ..core.permissions import all_permissions
+from ..core.models import models
+from ..core.permissions import all_permissions, is_declared, undeclared
 from ..core.signals import emit
 from ..core.transactions import atomic
 from ..extensions import db
-from ..models import Role, User, roles_users
+from ..mixins import ConsoleRoleMixin, ConsoleUserMixin
 from . import guardrails
 from .queries import ordered_permissions
 
@@ -25,6 +26,10 @@ MESSAGES = {
     "same_role": _l("Members cannot be moved to the role that is being deleted."),
     "already_member": _l("%(user)s already has the role %(role)s."),
     "not_member": _l("%(user)s does not have the role %(role)s."),
+    "undeclared": _l(
+        "The permission %(permission)s is not declared by this application: "
+        "the console cannot grant it."
+    ),
 }
 
 
@@ -41,7 +46,20 @@ class RoleError(Exception):
 REFUSALS = (policy.PolicyError, RoleError)
 
 
-def _snapshot(role: Role) -> dict[str, Any]:
+def _grantable(asked: list[str], stored: list[str]) -> list[str]:
+    """`asked` plus every undeclared permission `stored` on the role, in catalogue order.
+
+    A permission nobody declared was granted outside the console (`flask roles
+    add_permissions`, the host's own code): an edit keeps it rather than drop what it
+    cannot show as a checkbox, and never adds one (a typo would otherwise be granted).
+    """
+    for name in asked:
+        if not is_declared(name) and name not in stored:
+            raise RoleError("undeclared", permission=name)
+    return ordered_permissions([*asked, *undeclared(stored)])
+
+
+def _snapshot(role: ConsoleRoleMixin) -> dict[str, Any]:
     return {
         "name": role.name,
         "description": role.description or "",
@@ -51,6 +69,7 @@ def _snapshot(role: Role) -> dict[str, Any]:
 
 
 def _check_name(name: str, role_id: int | None) -> None:
+    Role = models().Role
     stmt = select(Role.id).where(Role.name == name)
     if role_id is not None:
         stmt = stmt.where(Role.id != role_id)
@@ -70,9 +89,10 @@ def _commit(name: str) -> None:
 @atomic
 def create_role(
     actor: Any, *, name: str, description: str, permissions: list[str], require_mfa: bool
-) -> Role:
-    """A new role carrying only permissions `actor` holds."""
-    permissions = ordered_permissions(permissions)
+) -> ConsoleRoleMixin:
+    """A new role carrying only declared permissions `actor` holds."""
+    Role = models().Role
+    permissions = _grantable(permissions, [])
     guardrails.assert_can_hold(actor, permissions)
     _check_name(name, None)
     role = Role(
@@ -93,16 +113,19 @@ def create_role(
 @atomic
 def update_role(
     actor: Any,
-    role: Role,
+    role: ConsoleRoleMixin,
     *,
     name: str,
     description: str,
     permissions: list[str],
     require_mfa: bool,
 ) -> dict[str, list[Any]]:
-    """Apply an edit; returns the changes ({} when nothing changed, and nothing is signalled)."""
-    permissions = ordered_permissions(permissions)
+    """Apply an edit; returns the changes ({} when nothing changed, and nothing is signalled).
+
+    `permissions` are the declared ones the role is to carry; undeclared ones stay as stored.
+    """
     guardrails.assert_can_change(actor, role)
+    permissions = _grantable(permissions, list(role.get_permissions()))
     guardrails.assert_can_hold(actor, permissions)
     before = _snapshot(role)
     after = {
@@ -128,8 +151,12 @@ def update_role(
 
 
 @atomic
-def delete_role(actor: Any, role: Role, *, reassign_to: Role | None = None) -> int:
+def delete_role(
+    actor: Any, role: ConsoleRoleMixin, *, reassign_to: ConsoleRoleMixin | None = None
+) -> int:
     """Delete `role`; its members, if any, first move to `reassign_to`. Returns how many moved."""
+    Role = models().Role
+    roles_users = models().roles_users
     guardrails.assert_can_change(actor, role)
     members = guardrails.count_members(role)
     if members and reassign_to is None:
@@ -160,8 +187,9 @@ def delete_role(actor: Any, role: Role, *, reassign_to: Role | None = None) -> i
     return moved
 
 
-def _move_members(role: Role, target: Role) -> int:
+def _move_members(role: ConsoleRoleMixin, target: ConsoleRoleMixin) -> int:
     """Set-based: give `target` to every member of `role` lacking it, then empty `role`."""
+    roles_users = models().roles_users
     target_rows = roles_users.alias("target_rows")
     already = exists().where(
         target_rows.c.role_id == target.id, target_rows.c.user_id == roles_users.c.user_id
@@ -174,12 +202,12 @@ def _move_members(role: Role, target: Role) -> int:
     return int(moved or 0)
 
 
-def _role_names(user: User) -> list[str]:
+def _role_names(user: ConsoleUserMixin) -> list[str]:
     return sorted(role.name for role in user.roles)
 
 
 @atomic
-def add_member(actor: Any, role: Role, user: User) -> None:
+def add_member(actor: Any, role: ConsoleRoleMixin, user: ConsoleUserMixin) -> None:
     """Give `role` to `user`; only an operator holding all its permissions may."""
     policy.require(actor, "roles:write", target=user)
     guardrails.assert_can_grant(actor, [role])
@@ -198,7 +226,7 @@ def add_member(actor: Any, role: Role, user: User) -> None:
 
 
 @atomic
-def remove_member(actor: Any, role: Role, user: User) -> None:
+def remove_member(actor: Any, role: ConsoleRoleMixin, user: ConsoleUserMixin) -> None:
     """Take `role` from `user`, never from the last active full administrator."""
     policy.require(actor, "roles:write", target=user)
     # Taking a role away is checked like granting it.

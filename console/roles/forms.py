@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.permissions import PERMISSIONS
+from ..core.permissions import catalogue
 
 
 def _strip(value: Any) -> Any:
@@ -33,11 +33,12 @@ def _optional_int(value: Any) -> int | None:
 
 
 def _permission_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in PERMISSIONS]
+    return [(name, name) for name in catalogue()]
 
 
 class PermissionChecklist(SelectMultipleField):
-    """The permissions as checkboxes; only names defined in PERMISSIONS validate."""
+    """The declared permissions as checkboxes; only declared names validate (a permission
+    nobody declared is kept on the role by the flow, never offered here)."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

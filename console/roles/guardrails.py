@@ -8,10 +8,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..core.models import models
 from ..core.permissions import all_permissions
 from ..core.policy import PolicyError, permissions_of
 from ..extensions import db
-from ..models import Role, User, roles_users
+from ..mixins import ConsoleRoleMixin
 
 MESSAGES = {
     "grant_unheld": _l("You cannot grant the role %(role)s: it has permissions you do not hold."),
@@ -37,7 +38,7 @@ class GuardrailError(PolicyError):
     messages = MESSAGES
 
 
-def is_full_role(role: Role) -> bool:
+def is_full_role(role: ConsoleRoleMixin) -> bool:
     """A role that carries every permission the console defines."""
     return set(all_permissions()) <= set(role.get_permissions())
 
@@ -47,7 +48,7 @@ def holds_full_administration(user: Any) -> bool:
     return any(is_full_role(role) for role in user.roles)
 
 
-def assert_can_grant(actor: Any, roles: Iterable[Role]) -> None:
+def assert_can_grant(actor: Any, roles: Iterable[ConsoleRoleMixin]) -> None:
     """An operator may only grant roles whose permissions they hold themselves."""
     held = permissions_of(actor)
     for role in roles:
@@ -69,18 +70,21 @@ def assert_can_hold(actor: Any, permissions: Iterable[str]) -> None:
             raise GuardrailError("permission_unheld", permission=permission)
 
 
-def assert_can_change(actor: Any, role: Role) -> None:
+def assert_can_change(actor: Any, role: ConsoleRoleMixin) -> None:
     """Changing, emptying or deleting a role is for operators who could grant it."""
     if not set(role.get_permissions()) <= permissions_of(actor):
         raise GuardrailError("change_unheld", role=role.name)
 
 
-def _full_roles() -> list[Role]:
+def _full_roles() -> list[ConsoleRoleMixin]:
+    Role = models().Role
     return [role for role in db.session.scalars(select(Role)) if is_full_role(role)]
 
 
 def active_full_admin_ids(limit: int = 2) -> set[int]:
     """Up to `limit` active users holding a role with every permission (indexed lookups)."""
+    User = models().User
+    roles_users = models().roles_users
     role_ids = [role.id for role in _full_roles()]
     if not role_ids:
         return set()
@@ -103,13 +107,16 @@ def assert_keeps_an_admin(subject: Any, *, losing: bool) -> None:
         raise GuardrailError("last_admin", user=subject.email)
 
 
-def count_members(role: Role) -> int:
+def count_members(role: ConsoleRoleMixin) -> int:
     """Members of `role`, from the counter the database keeps (read afresh, not cached)."""
+    Role = models().Role
     stmt = select(Role.member_count).where(Role.id == role.id)
     return int(db.session.scalar(stmt) or 0)
 
 
 def _has_active_member(role_ids: list[int]) -> bool:
+    User = models().User
+    roles_users = models().roles_users
     stmt = (
         select(roles_users.c.user_id)
         .join(User, User.id == roles_users.c.user_id)
@@ -119,7 +126,7 @@ def _has_active_member(role_ids: list[int]) -> bool:
     return bool(role_ids) and db.session.scalar(stmt) is not None
 
 
-def assert_role_keeps_an_admin(role: Role, *, stays_full: bool) -> None:
+def assert_role_keeps_an_admin(role: ConsoleRoleMixin, *, stays_full: bool) -> None:
     """Refuse to strip full administration from `role` when only its members hold it."""
     if stays_full or role.id is None or not is_full_role(role):
         return
@@ -128,7 +135,7 @@ def assert_role_keeps_an_admin(role: Role, *, stays_full: bool) -> None:
         raise GuardrailError("last_admin_role", role=role.name)
 
 
-def assert_member_keeps_an_admin(role: Role, user: Any) -> None:
+def assert_member_keeps_an_admin(role: ConsoleRoleMixin, user: Any) -> None:
     """Refuse to take `role` from `user` when that ends the last full administration."""
     losing = (
         bool(user.active)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..core.permissions import PERMISSIONS
+from ..core.models import models
+from ..core.permissions import catalogue
 from ..extensions import db
-from ..models import Role, User, roles_users
+from ..mixins import ConsoleRoleMixin
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,21 @@ class Member:
     active: bool
 
 
+def roles_page(after: str | None, size: int) -> tuple[list[ConsoleRoleMixin], str | None]:
+    """A page of roles by name after `after` (keyset on the unique name: no COUNT, no
+    OFFSET), and the next key."""
+    Role = models().Role
+    stmt = select(Role).order_by(Role.name).limit(size + 1)
+    if after:
+        stmt = stmt.where(Role.name > after)
+    rows = list(db.session.scalars(stmt))
+    next_after = rows[size - 1].name if len(rows) > size else None
+    return rows[:size], next_after
+
+
 def member_counts(role_ids: Iterable[int]) -> dict[int, int]:
     """Members per role for a page of roles, from the counters the database keeps."""
+    Role = models().Role
     ids = list(role_ids)
     if not ids:
         return {}
@@ -32,8 +46,12 @@ def member_counts(role_ids: Iterable[int]) -> dict[int, int]:
     return {role_id: counts.get(role_id, 0) for role_id in ids}
 
 
-def members_page(role: Role, after: int | None, size: int) -> tuple[list[Member], int | None]:
+def members_page(
+    role: ConsoleRoleMixin, after: int | None, size: int
+) -> tuple[list[Member], int | None]:
     """A page of `role`'s members ordered by user id after `after` (keyset), and the next key."""
+    User = models().User
+    roles_users = models().roles_users
     stmt = (
         select(User.id, User.email, User.name, User.active)
         .join(roles_users, roles_users.c.user_id == User.id)
@@ -48,13 +66,14 @@ def members_page(role: Role, after: int | None, size: int) -> tuple[list[Member]
     return rows[:size], next_after
 
 
-def other_roles(role: Role) -> list[Role]:
+def other_roles(role: ConsoleRoleMixin) -> list[ConsoleRoleMixin]:
     """Every role but `role`, by name: the choices for reassigning its members."""
+    Role = models().Role
     return list(db.session.scalars(select(Role).where(Role.id != role.id).order_by(Role.name)))
 
 
 def ordered_permissions(permissions: Iterable[str] | None) -> list[str]:
-    """`permissions` in the order PERMISSIONS defines, unknown names last."""
+    """`permissions` in catalogue order (the console's, the application's), undeclared last."""
     held = set(permissions or ())
-    known = [name for name in PERMISSIONS if name in held]
+    known = [name for name in catalogue() if name in held]
     return known + sorted(held - set(known))

@@ -16,7 +16,7 @@ from ..core.admin import PermissionMixin
 from ..core.htmx import hx_redirect, is_htmx, render_page_or_fragment
 from ..core.permissions import has_permission
 from ..core.redirects import next_url
-from ..models import User
+from ..mixins import ConsoleUserMixin
 from ..settings import setting
 from . import flows, labels, store
 
@@ -115,7 +115,7 @@ class SessionsAdmin(PermissionMixin, BaseView):
         return hx_redirect(back) if is_htmx() else redirect(back)
 
 
-def user_section_context(user: User) -> dict[str, Any]:
+def user_section_context(user: ConsoleUserMixin) -> dict[str, Any]:
     """What the Sessions section of the operator's user detail page shows."""
     return {
         "sessions_of_user": flows.live_for(user),

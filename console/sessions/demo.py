@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..core.models import models
 from ..extensions import db
-from ..models import User
 from . import flows, store
 
 AGENTS = [
@@ -33,6 +33,7 @@ METHODS = [
 
 def seed_sessions() -> None:
     """Give each active demo user one to three live sessions (ids never usable: discarded)."""
+    User = models().User
     rng = random.Random(4)
     moment = store.now()
     idle = flows.idle_timeout()

@@ -11,9 +11,10 @@ from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import select
 
 from ..core import policy
+from ..core.models import models
 from ..core.signals import emit
 from ..extensions import db
-from ..models import FsRefreshTracker, User
+from ..mixins import ConsoleUserMixin
 from ..settings import setting
 from . import store
 from .models import SessionRecord
@@ -112,7 +113,7 @@ def _end(
     return len(ended)
 
 
-def _describe_sign_in(user: User) -> tuple[str, str | None]:
+def _describe_sign_in(user: ConsoleUserMixin) -> tuple[str, str | None]:
     """(auth_method, second_factor) for the sign-in happening in this request."""
     endpoint = request.endpoint or ""
     if session.get("tf_user_id") and endpoint in SECOND_FACTOR_BY_ENDPOINT:
@@ -125,7 +126,7 @@ def _describe_sign_in(user: User) -> tuple[str, str | None]:
     return PRIMARY_BY_ENDPOINT.get(endpoint, "other"), None
 
 
-def begin(user: User) -> SessionRecord:
+def begin(user: ConsoleUserMixin) -> SessionRecord:
     """A user has just signed in on this browser: issue a fresh session id.
 
     Whatever id the cookie carried before is discarded, so an id planted before sign-in
@@ -242,7 +243,7 @@ def end_sessions(
 
 
 def end_other_sessions(
-    user: User,
+    user: ConsoleUserMixin,
     keep: SessionRecord | None = None,
     actor: Any = None,
     reason: str = "ended_others",
@@ -261,7 +262,7 @@ def end_other_sessions(
 
 
 def end_all_sessions(
-    user: User, actor: Any = None, reason: str = "revoked", commit: bool = True
+    user: ConsoleUserMixin, actor: Any = None, reason: str = "revoked", commit: bool = True
 ) -> int:
     """End every session of `user` (deactivation, an operator's MFA reset...).
 
@@ -282,8 +283,9 @@ def refresh_tokens_enabled() -> bool:
     return bool(current_app.config.get("SECURITY_REFRESH_TOKEN"))
 
 
-def live_families(user: User) -> list[FsRefreshTracker]:
+def live_families(user: ConsoleUserMixin) -> list[Any]:
     """The user's live API refresh-token families (none when refresh tokens are off)."""
+    FsRefreshTracker = models().RefreshTracker
     if not refresh_tokens_enabled():
         return []
     stmt = (
@@ -298,16 +300,18 @@ def live_families(user: User) -> list[FsRefreshTracker]:
     return list(db.session.scalars(stmt))
 
 
-def find_family(family: str, user_id: int | None = None) -> FsRefreshTracker | None:
+def find_family(family: str, user_id: int | None = None) -> Any:
+    FsRefreshTracker = models().RefreshTracker
     stmt = select(FsRefreshTracker).where(FsRefreshTracker.refresh_family == family)
     if user_id is not None:
         stmt = stmt.where(FsRefreshTracker.user_id == user_id)
     return db.session.scalar(stmt)
 
 
-def _revoke_families(families: Iterable[FsRefreshTracker], actor: Any, reason: str) -> int:
+def _revoke_families(families: Iterable[Any], actor: Any, reason: str) -> int:
     from flask_security.proxies import _datastore
 
+    User = models().User
     count = 0
     for tracker in families:
         if tracker.revoked_at is not None:
@@ -326,8 +330,9 @@ def _revoke_families(families: Iterable[FsRefreshTracker], actor: Any, reason: s
     return count
 
 
-def revoke_family(tracker: FsRefreshTracker, actor: Any, reason: str = "revoked") -> bool:
+def revoke_family(tracker: Any, actor: Any, reason: str = "revoked") -> bool:
     """Revoke one API refresh-token family (by its owner or an operator)."""
+    User = models().User
     policy.require(actor, "sessions:revoke", target=db.session.get(User, tracker.user_id))
     count = _revoke_families([tracker], actor, reason)
     db.session.commit()
@@ -340,6 +345,7 @@ def purge(limit: int = 500) -> int:
     A record that ended unseen (idle or past its lifetime) gets its session.expired event
     here, so every end of a session is recorded once.
     """
+    User = models().User
     moment = store.now()
     idle = idle_timeout()
     records = store.purgeable(moment, idle, limit)
@@ -373,10 +379,12 @@ def purge_all(batch: int = 500) -> Iterable[int]:
         yield count
 
 
-def live_for(user: User) -> list[SessionRecord]:
+def live_for(user: ConsoleUserMixin) -> list[SessionRecord]:
     """A user's live sessions, most recently seen first."""
     return store.live_for_user(user.id, store.now(), idle_timeout())
 
 
-def sessions_by_keys(keys: Sequence[str], user: User | None = None) -> list[SessionRecord]:
+def sessions_by_keys(
+    keys: Sequence[str], user: ConsoleUserMixin | None = None
+) -> list[SessionRecord]:
     return store.by_keys(keys, user.id if user is not None else None)

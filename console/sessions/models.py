@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import relationship
+from typing import Any
 
+from sqlalchemy import Column, DateTime, Index, Integer, String
+
+from ..core.models import models
+from ..core.schema import ConsoleModel, user_key
 from ..extensions import db
-from ..models import User
 
 
-class SessionRecord(db.Model):
+class SessionRecord(ConsoleModel):
     """A browser session: `token_hash` is SHA-256 of the id in the signed cookie.
 
     `key` is a random public handle for URLs and the audit trail; it never authenticates.
@@ -24,7 +26,7 @@ class SessionRecord(db.Model):
     key = Column(String(16), nullable=False, unique=True)
     token_hash = Column(String(64), nullable=False, unique=True)
     remember_hash = Column(String(64), nullable=True, unique=True)
-    user_id = Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = Column(Integer, nullable=False, index=True, info=user_key("CASCADE"))
     created_at = Column(DateTime, nullable=False)
     last_seen_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False, index=True)
@@ -35,7 +37,19 @@ class SessionRecord(db.Model):
     auth_method = Column(String(32), nullable=False, default="password")
     second_factor = Column(String(32), nullable=True)
 
-    user = relationship(User)
+    @property
+    def user(self) -> Any:
+        """The account (the configured user model): the one the query that loaded this record
+        brought along (store.with_users), else looked up once by id."""
+        user = self.__dict__.get("_user")
+        if user is None or user.id != self.user_id:
+            user = db.session.get(models().User, self.user_id)
+            self.__dict__["_user"] = user
+        return user
+
+    @user.setter
+    def user(self, user: Any) -> None:
+        self.__dict__["_user"] = user
 
     @property
     def short_id(self) -> str:

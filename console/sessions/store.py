@@ -7,15 +7,16 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_security import naive_utcnow
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..core.models import models
 from ..core.search import like_prefix, prefix_range
 from ..extensions import db
-from ..models import User
+from ..mixins import ConsoleUserMixin
 from .models import SessionRecord
 
 # Why a session stopped; stored in end_reason and sent with the audit event.
@@ -52,7 +53,7 @@ def new_secret() -> str:
 
 
 def create(
-    user: User,
+    user: ConsoleUserMixin,
     *,
     auth_method: str,
     second_factor: str | None,
@@ -87,8 +88,9 @@ def rotate(record: SessionRecord) -> str:
     return sid
 
 
-def find_with_user(sid: str) -> tuple[User, SessionRecord] | None:
+def find_with_user(sid: str) -> tuple[Any, SessionRecord] | None:
     """The record for session id `sid` and its user, in one query on a unique index."""
+    User = models().User
     row = db.session.execute(
         select(User, SessionRecord)
         .join(SessionRecord, SessionRecord.user_id == User.id)
@@ -97,8 +99,9 @@ def find_with_user(sid: str) -> tuple[User, SessionRecord] | None:
     return (row[0], row[1]) if row else None
 
 
-def find_by_remember(secret: str) -> tuple[User, SessionRecord] | None:
+def find_by_remember(secret: str) -> tuple[Any, SessionRecord] | None:
     """The record whose remember-me cookie carries `secret`, and its user, in one query."""
+    User = models().User
     row = db.session.execute(
         select(User, SessionRecord)
         .join(SessionRecord, SessionRecord.user_id == User.id)
@@ -160,14 +163,25 @@ def by_keys(keys: Sequence[str], user_id: int | None = None) -> list[SessionReco
     """Records by public handle, optionally only `user_id`'s."""
     if not keys:
         return []
-    stmt = (
-        select(SessionRecord)
-        .options(joinedload(SessionRecord.user))
-        .where(SessionRecord.key.in_(list(keys)))
-    )
+    stmt = with_users(select(SessionRecord)).where(SessionRecord.key.in_(list(keys)))
     if user_id is not None:
         stmt = stmt.where(SessionRecord.user_id == user_id)
-    return list(db.session.scalars(stmt))
+    return _records(stmt)
+
+
+def with_users(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` over records, joined to their users and selecting them too (see _records)."""
+    User = models().User
+    return stmt.add_columns(User).join(User, User.id == SessionRecord.user_id)
+
+
+def _records(stmt: Select[Any]) -> list[SessionRecord]:
+    # Each record keeps the user its row brought, so `record.user` costs no query.
+    records = []
+    for record, user in db.session.execute(stmt):
+        record.user = user
+        records.append(record)
+    return records
 
 
 @dataclass(frozen=True)
@@ -197,10 +211,9 @@ def live_page(
     before: tuple[datetime, int] | None = None,
 ) -> list[SessionRecord]:
     """One keyset page of live sessions across users, most recently seen first."""
+    User = models().User
     stmt = (
-        select(SessionRecord)
-        .join(User, User.id == SessionRecord.user_id)
-        .options(joinedload(SessionRecord.user))
+        with_users(select(SessionRecord))
         .where(live_clause(moment, idle), User.active.is_(True))
         .order_by(SessionRecord.last_seen_at.desc(), SessionRecord.id.desc())
         .limit(limit)
@@ -227,7 +240,7 @@ def live_page(
                 and_(SessionRecord.last_seen_at == seen, SessionRecord.id < record_id),
             )
         )
-    return list(db.session.scalars(stmt).unique())
+    return _records(stmt)
 
 
 def purgeable(moment: datetime, idle: timedelta, limit: int) -> list[SessionRecord]:

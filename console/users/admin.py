@@ -18,17 +18,19 @@ from sqlalchemy.orm import selectinload
 from ..core import dates, policy, sections
 from ..core.admin import PermissionMixin
 from ..core.htmx import render_page_or_fragment
+from ..core.models import models
 from ..core.permissions import has_permission
 from ..core.redirects import next_url
 from ..core.sanitize import safe_html
 from ..extensions import db
-from ..models import Role, User
+from ..mixins import ConsoleRoleMixin, ConsoleUserMixin
 from ..settings import setting
 from . import export, flows, query
 from .forms import NotesForm, UserCreateForm, UserEditForm
 
 
-def _all_roles() -> list[Role]:
+def _all_roles() -> list[ConsoleRoleMixin]:
+    Role = models().Role
     return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
@@ -54,7 +56,8 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
         if not has_permission(self.write_permission):
             abort(403)
 
-    def _user_or_404(self, user_id: int) -> User:
+    def _user_or_404(self, user_id: int) -> ConsoleUserMixin:
+        User = models().User
         user = db.session.get(User, user_id, options=[selectinload(User.roles)])
         if user is None:
             abort(404)
@@ -264,6 +267,7 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
     @expose("/action/", methods=("POST",))
     def run_action_view(self) -> Any:
         """First POST shows what will happen; the confirmed POST does it."""
+        User = models().User
         self._require_write()
         name = request.form.get("action", "")
         back = next_url(self.get_url(".index_view"))

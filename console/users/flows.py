@@ -15,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import create_account
 from ..core import policy
 from ..core.emails import EmailInUseError, canonical_email, is_email_conflict
+from ..core.models import models
 from ..core.notify import notify
 from ..core.sanitize import sanitize_html
 from ..core.signals import emit
 from ..core.transactions import atomic
 from ..extensions import db
-from ..models import Role, User
+from ..mixins import ConsoleRoleMixin, ConsoleUserMixin
 from ..roles.guardrails import (
     assert_can_grant,
     assert_keeps_an_admin,
@@ -75,18 +76,20 @@ def redact(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
     }
 
 
-def _role_names(roles: Iterable[Role]) -> list[str]:
+def _role_names(roles: Iterable[ConsoleRoleMixin]) -> list[str]:
     return sorted(role.name for role in roles)
 
 
 def _email_in_use(email: str, except_id: int | None = None) -> bool:
     # By the canonical form: a look-alike of another account's address is that address.
+    User = models().User
     stmt = select(User.id).where(User.email_canonical == canonical_email(email))
     found = db.session.scalar(stmt)
     return found is not None and found != except_id
 
 
 def _username_in_use(username: str, except_id: int | None = None) -> bool:
+    User = models().User
     stmt = select(User.id).where(func.lower(User.username) == username.lower())
     found = db.session.scalar(stmt)
     return found is not None and found != except_id
@@ -95,7 +98,7 @@ def _username_in_use(username: str, except_id: int | None = None) -> bool:
 # --- invitations ---------------------------------------------------------------------------
 
 
-def invitation_link(user: User) -> str:
+def invitation_link(user: ConsoleUserMixin) -> str:
     """A link to Flask-Security's reset page: the invitee chooses their own password there."""
     from flask_security.recoverable import generate_reset_password_token
 
@@ -105,7 +108,7 @@ def invitation_link(user: User) -> str:
 
 
 @atomic
-def send_invitation(actor: User | None, user: User) -> None:
+def send_invitation(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> None:
     """Mail `user` a link to set their password; refused once they have one."""
     # The link sets a password on the account: the same rule as a password reset.
     policy.require(actor, "users:write", target=user)
@@ -128,13 +131,13 @@ def send_invitation(actor: User | None, user: User) -> None:
 
 @atomic
 def create_user(
-    actor: User | None,
+    actor: ConsoleUserMixin | None,
     *,
     email: str,
     name: str | None = None,
     username: str | None = None,
-    roles: Sequence[Role] = (),
-) -> User:
+    roles: Sequence[ConsoleRoleMixin] = (),
+) -> ConsoleUserMixin:
     """A new account with no password, and an invitation mail to set one."""
     from flask_security.proxies import _security
 
@@ -171,7 +174,7 @@ def create_user(
     return user
 
 
-def confirm_invitee(user: User) -> None:
+def confirm_invitee(user: ConsoleUserMixin) -> None:
     """The invitation link proved the mailbox: an invitee who set a password is confirmed."""
     if user.invited_at is not None and user.confirmed_at is None:
         user.confirmed_at = naive_utcnow()
@@ -180,8 +183,9 @@ def confirm_invitee(user: User) -> None:
 # --- edits ---------------------------------------------------------------------------------
 
 
-def _claim_version(user: User, version: int) -> None:
+def _claim_version(user: ConsoleUserMixin, version: int) -> None:
     """Bump edit_version only if it is still `version`: a stale form changes nothing."""
+    User = models().User
     result = db.session.execute(
         update(User)
         .where(User.id == user.id, User.edit_version == version)
@@ -196,12 +200,12 @@ def _claim_version(user: User, version: int) -> None:
 
 @atomic
 def update_user(
-    actor: User | None,
-    user: User,
+    actor: ConsoleUserMixin | None,
+    user: ConsoleUserMixin,
     *,
     version: int,
     values: dict[str, Any],
-    roles: Sequence[Role] | None = None,
+    roles: Sequence[ConsoleRoleMixin] | None = None,
 ) -> dict[str, list[Any]]:
     """Apply profile values and roles from a form built at `version`; returns the diff."""
     from flask_security.proxies import _security
@@ -264,14 +268,16 @@ def update_user(
     return changes
 
 
-def _holds_full(roles: Sequence[Role]) -> bool:
+def _holds_full(roles: Sequence[ConsoleRoleMixin]) -> bool:
     from ..roles.guardrails import is_full_role
 
     return any(is_full_role(role) for role in roles)
 
 
 @atomic
-def update_notes(actor: User | None, user: User, *, version: int, html: str) -> bool:
+def update_notes(
+    actor: ConsoleUserMixin | None, user: ConsoleUserMixin, *, version: int, html: str
+) -> bool:
     """Store sanitized operator notes; returns False when nothing changed."""
     policy.require(actor, "users:write", target=user)
     cleaned = sanitize_html(html)
@@ -287,7 +293,7 @@ def update_notes(actor: User | None, user: User, *, version: int, html: str) -> 
 # --- actions on one user (each also runs in bulk) --------------------------------------------
 
 
-def activate(actor: User | None, user: User) -> bool:
+def activate(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """Let the account sign in again."""
     policy.require(actor, "users:write", target=user)
     if user.active:
@@ -298,7 +304,7 @@ def activate(actor: User | None, user: User) -> bool:
     return True
 
 
-def deactivate(actor: User | None, user: User) -> bool:
+def deactivate(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """Block sign-in; Flask-Security's user loader signs the user out on the next request."""
     assert_not_self(actor, user)
     policy.require(actor, "users:write", target=user)
@@ -311,7 +317,7 @@ def deactivate(actor: User | None, user: User) -> bool:
     return True
 
 
-def send_password_reset(actor: User | None, user: User) -> bool:
+def send_password_reset(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """Flask-Security's own reset mail; its link lands on its reset page."""
     from flask_security.recoverable import send_reset_password_instructions
 
@@ -323,7 +329,7 @@ def send_password_reset(actor: User | None, user: User) -> bool:
     return True
 
 
-def require_password_change(actor: User | None, user: User) -> bool:
+def require_password_change(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """After the next sign-in the user can only reach the change-password page."""
     policy.require(actor, "users:write", target=user)
     if user.password_change_required:
@@ -334,7 +340,7 @@ def require_password_change(actor: User | None, user: User) -> bool:
     return True
 
 
-def unlock(actor: User | None, user: User) -> bool:
+def unlock(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """Clear the lockout state so the user may try to sign in at once."""
     from ..lockout import store as lockout_store
 
@@ -347,7 +353,7 @@ def unlock(actor: User | None, user: User) -> bool:
     return True
 
 
-def delete(actor: User | None, user: User, *, hard: bool = False) -> bool:
+def delete(actor: ConsoleUserMixin | None, user: ConsoleUserMixin, *, hard: bool = False) -> bool:
     """Deactivate by default; `hard` removes the account and everything hanging off it."""
     if not hard:
         return deactivate(actor, user)
@@ -372,12 +378,12 @@ ACTIONS: dict[str, Callable[..., bool]] = {
 NOT_ON_SELF = frozenset({"deactivate", "delete"})
 
 
-def may_change(actor: User | None, user: User) -> bool:
+def may_change(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """True when `actor` may edit `user` (profile, roles, notes, invitation)."""
     return policy.may(actor, "users:write", target=user)
 
 
-def _would_change(name: str, user: User) -> bool:
+def _would_change(name: str, user: ConsoleUserMixin) -> bool:
     """Whether action `name` would change `user` (a page offers no action that would not)."""
     locked = bool(user.locked_until or user.failed_login_count or user.lockout_count)
     return {
@@ -388,12 +394,12 @@ def _would_change(name: str, user: User) -> bool:
     }.get(name, True)
 
 
-def may_invite(actor: User | None, user: User) -> bool:
+def may_invite(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> bool:
     """True when an invitation to `user` would be sent: no password yet, active, allowed."""
     return not user.password and bool(user.active) and may_change(actor, user)
 
 
-def offered_actions(actor: User | None, user: User) -> list[str]:
+def offered_actions(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> list[str]:
     """The single-user actions that apply to `user` and that the flows would accept."""
     return [
         name
@@ -413,13 +419,14 @@ class BulkResult:
 
 
 def run_action(
-    actor: User | None, name: str, user_ids: Iterable[int], **options: Any
+    actor: ConsoleUserMixin | None, name: str, user_ids: Iterable[int], **options: Any
 ) -> BulkResult:
     """Apply action `name` to the users, a batch per transaction; each user is all or nothing.
 
     Re-running after an interruption is safe: every action skips users already in the
     state it produces.
     """
+    User = models().User
     flow = ACTIONS[name]
     ids = sorted({int(i) for i in user_ids})
     result = BulkResult()

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..models import Role
+from ..mixins import ConsoleRoleMixin
 from ..settings import setting
 
 ERRORS = {
@@ -51,7 +51,7 @@ def _valid_timezone(form: Form, field: Any) -> None:
         raise ValidationError(str(ERRORS["timezone"]))
 
 
-def role_choices(roles: list[Role]) -> list[tuple[int, str]]:
+def role_choices(roles: list[ConsoleRoleMixin]) -> list[tuple[int, str]]:
     """(id, name) for every role, by name."""
     return [(role.id, role.name) for role in sorted(roles, key=lambda r: r.name.lower())]
 
@@ -64,12 +64,12 @@ class _ProfileForm(Form):
     )
     roles = SelectMultipleField(_l("Roles"), coerce=int, validate_choice=True)
 
-    def __init__(self, *args: Any, roles: list[Role], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, roles: list[ConsoleRoleMixin], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.roles.choices = role_choices(roles)  # type: ignore[assignment]
         self._roles = {role.id: role for role in roles}
 
-    def selected_roles(self) -> list[Role]:
+    def selected_roles(self) -> list[ConsoleRoleMixin]:
         """The Role objects ticked in the form."""
         return [self._roles[i] for i in self.roles.data or [] if i in self._roles]
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, g, request
 from sqlalchemy import select
 
+from ..core.models import models
 from ..extensions import db
-from ..models import User
 
 if TYPE_CHECKING:
     from .. import ConsoleState
@@ -39,6 +39,7 @@ def inviter_name(user: Any) -> str | None:
     """The name (else the address) of whoever last invited `user`, from the audit trail."""
     from ..audit.models import AuditEvent
 
+    User = models().User
     row = db.session.execute(
         select(AuditEvent.actor_id, AuditEvent.actor_email)
         .where(AuditEvent.subject_id == user.id, AuditEvent.action == INVITED_ACTION)

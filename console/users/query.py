@@ -7,37 +7,48 @@ import binascii
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_security import naive_utcnow
 from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
 from ..core import dates, factors
+from ..core.models import models
 from ..core.search import prefix_range
 from ..extensions import db
-from ..models import Role, User, roles_users
+from ..mixins import ConsoleUserMixin
 
 # Columns the list may load and show; every secret column stays out of the SELECT.
 LIST_COLUMNS = (
-    User.id,
-    User.email,
-    User.username,
-    User.name,
-    User.active,
-    User.confirmed_at,
-    User.current_login_at,
-    User.create_datetime,
-    User.locked_until,
-    User.invited_at,
+    "id",
+    "email",
+    "username",
+    "name",
+    "active",
+    "confirmed_at",
+    "current_login_at",
+    "create_datetime",
+    "locked_until",
+    "invited_at",
 )
 
-# sort key -> (expression, nullable, python type of the cursor value)
-SORTS: dict[str, tuple[Any, bool, str]] = {
-    "email": (func.lower(User.email), False, "str"),
-    "name": (func.lower(User.name), True, "str"),
-    "created": (User.create_datetime, False, "datetime"),
-    "last_login": (User.current_login_at, True, "datetime"),
+
+class Sort(NamedTuple):
+    """An order of the list: the user column, compared lowercased or not, whether it may be
+    NULL, and the python type of the cursor value."""
+
+    column: str
+    lowered: bool
+    nullable: bool
+    kind: str
+
+
+SORTS: dict[str, Sort] = {
+    "email": Sort("email", True, False, "str"),
+    "name": Sort("name", True, True, "str"),
+    "created": Sort("create_datetime", False, False, "datetime"),
+    "last_login": Sort("current_login_at", False, True, "datetime"),
 }
 DEFAULT_SORT = "created"
 
@@ -155,6 +166,9 @@ SMALL_ROLE = 20_000
 
 
 def _in_role(role_id: int) -> Any:
+    Role = models().Role
+    User = models().User
+    roles_users = models().roles_users
     members = db.session.scalar(select(Role.member_count).where(Role.id == role_id)) or 0
     if members <= SMALL_ROLE:
         return User.id.in_(select(roles_users.c.user_id).where(roles_users.c.role_id == role_id))
@@ -163,7 +177,8 @@ def _in_role(role_id: int) -> Any:
 
 def filtered(params: ListParams) -> Select:
     """SELECT users matching the search and filters (no order, no limit)."""
-    stmt = select(User).options(load_only(*LIST_COLUMNS))
+    User = models().User
+    stmt = select(User).options(load_only(*(getattr(User, name) for name in LIST_COLUMNS)))
     if params.q:
         stmt = stmt.where(
             or_(
@@ -231,20 +246,28 @@ def decode_cursor(sort: str, cursor: str | None) -> tuple[Any, int] | None:
 def _raw_key(sort: str) -> bool:
     """SQLite keeps datetimes as text in more than one format ("…:30" and "…:30.000000"),
     so its cursors carry and compare the stored text, never a re-formatted value."""
-    return SORTS[sort][2] == "datetime" and db.engine.dialect.name == "sqlite"
+    return SORTS[sort].kind == "datetime" and db.engine.dialect.name == "sqlite"
 
 
 def _typed(sort: str, value: Any) -> Any:
-    return datetime.fromisoformat(value) if SORTS[sort][2] == "datetime" else str(value)
+    return datetime.fromisoformat(value) if SORTS[sort].kind == "datetime" else str(value)
+
+
+def _sort_expression(sort: str) -> Any:
+    """The SQL the list orders by for `sort`, over the configured user model."""
+    order = SORTS[sort]
+    column = getattr(models().User, order.column)
+    return func.lower(column) if order.lowered else column
 
 
 def _sort_key(sort: str) -> Any:
-    expr = SORTS[sort][0]
+    expr = _sort_expression(sort)
     return cast(expr, String) if _raw_key(sort) else expr
 
 
 def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> Any:
     """Rows after (value, user_id) in the order: asc NULLS FIRST / desc NULLS LAST, then id."""
+    User = models().User
     # `expr >= value` / `expr <= value` repeat what the OR implies, as a bound the index range
     # starts at: without it a deep page walks the index from the first row.
     if not desc:
@@ -259,7 +282,8 @@ def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> A
 
 def page_statement(params: ListParams) -> Select:
     """One page (plus one row to know whether another follows), keyset-paged."""
-    expr, nullable, _kind = SORTS[params.sort]
+    User = models().User
+    expr, nullable = _sort_expression(params.sort), SORTS[params.sort].nullable
     # The sort key comes back with each row, so the cursor holds exactly what SQL compares.
     stmt = filtered(params).add_columns(_sort_key(params.sort).label("sort_key"))
     cursor = decode_cursor(params.sort, params.after)
@@ -281,18 +305,20 @@ def page_statement(params: ListParams) -> Select:
 class Page:
     """The users of one page, their factors, and the cursor of the next page."""
 
-    users: list[User]
+    users: list[ConsoleUserMixin]
     mfa: dict[int, list[factors.Factor]]
     next_cursor: str | None
 
 
-def mfa_methods(users: list[User]) -> dict[int, list[factors.Factor]]:
+def mfa_methods(users: list[ConsoleUserMixin]) -> dict[int, list[factors.Factor]]:
     """The registered factors each user has set up, for a whole page in one query."""
     return factors.set_up_by_user(user.id for user in users)
 
 
 def load_page(params: ListParams) -> Page:
     """Run the page query with roles loaded in bulk: a fixed number of statements."""
+    Role = models().Role
+    User = models().User
     stmt = page_statement(params).options(selectinload(User.roles).load_only(Role.id, Role.name))
     rows = db.session.execute(stmt).all()[: params.page_size + 1]
     users = [row[0] for row in rows[: params.page_size]]
@@ -305,6 +331,8 @@ def load_page(params: ListParams) -> Page:
 
 def iterate_filtered(params: ListParams, batch: int = 500):
     """Every matching user in id order, fetched in keyset batches (for exports)."""
+    Role = models().Role
+    User = models().User
     last_id = 0
     while True:
         stmt = (

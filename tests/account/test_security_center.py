@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jinja2 import DictLoader
 
-from tests.account.helpers import enrol_totp, generate_recovery_codes, page_text
+from tests.account.helpers import enrol_totp, page_text
 
 
 def _warnings(body: str) -> set[str]:
@@ -40,14 +40,6 @@ def test_one_factor_and_no_recovery_codes_are_warned(member_client):
     assert "no_second_factor" not in _warnings(body)
 
 
-def test_recovery_codes_clear_their_warning(member_client):
-    enrol_totp(member_client)
-    generate_recovery_codes(member_client)
-    body = page_text(member_client.get("/account/"))
-    assert "no_recovery_codes" not in _warnings(body)
-    assert "10 left" in body
-
-
 def test_unconfirmed_email_is_warned(app, make_user):
     from console.account.summary import summarize
 
@@ -72,10 +64,23 @@ def test_sections_from_other_features_are_shown(app, member_client):
     assert "<p data-test-section>member@example.com</p>" in body
 
 
-def test_after_setup_the_user_is_sent_to_make_recovery_codes(member_client):
-    enrol_totp(member_client)
-    response = member_client.get("/account/second-factor-added")
-    assert response.headers["Location"].endswith("/mf-recovery-codes")
-    generate_recovery_codes(member_client)
-    response = member_client.get("/account/second-factor-added")
-    assert response.headers["Location"].endswith("/account/")
+def test_alerts_of_registered_factors_are_shown(app, member_client):
+    from sqlalchemy import false
+
+    from console.core import factors
+
+    factors.register(
+        app,
+        factors.Factor(
+            key="test_factor",
+            label="Test factor",
+            is_set_up=lambda user: False,
+            condition=false,
+            second_factor=False,
+            reset=lambda user: None,
+            alerts=lambda user: [factors.Alert("test_alert", "info", f"Hello {user.email}")],
+        ),
+    )
+    body = page_text(member_client.get("/account/"))
+    assert {"test_alert", "no_second_factor"} <= _warnings(body)
+    assert "Hello member@example.com" in body

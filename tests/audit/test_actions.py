@@ -111,14 +111,14 @@ def _literal_actions(path: Path) -> set[str]:
 
 
 def test_every_action_the_code_records_is_declared(catalogue):
-    from console.account.flows import FACTOR_ACTIONS
+    from console.mfa.flows import FACTOR_ACTIONS
     from console.sessions.flows import ACTIONS as SESSION_ACTIONS
 
     recorded: set[str] = set()
     for path in CONSOLE.rglob("*.py"):
         if path.name != "events.py":
             recorded |= _literal_actions(path)
-    # Names built at run time: the account flows' "mfa.<factor>.enabled|disabled" and the
+    # Names built at run time: the MFA flows' "mfa.<factor>.enabled|disabled" and the
     # sessions' end actions by reason.
     for factor in {*FACTOR_ACTIONS.values(), "two_factor"}:
         recorded |= {f"mfa.{factor}.enabled", f"mfa.{factor}.disabled"}

@@ -162,7 +162,7 @@ def _signal_cases():
             False,
         ),
         (fs.tf_code_confirmed, {"method": "authenticator"}, "mfa.two_factor.confirmed", True),
-        # Recorded by the account feature's flow, which names the factor (one fact, one event).
+        # Recorded by the MFA feature's flow, which names the factor (one fact, one event).
         (fs.tf_profile_changed, {"method": "authenticator"}, "mfa.totp.enabled", True),
         (fs.tf_disabled, {}, "mfa.two_factor.disabled", True),
         (

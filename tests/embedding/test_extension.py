@@ -61,10 +61,12 @@ def test_a_host_without_a_secret_key_gets_one(tmp_path, app_config):
     _dispose(host)
 
 
-def test_a_host_with_its_own_sqlalchemy_object_is_told_to_use_the_consoles(tmp_path, app_config):
+def test_a_host_with_its_own_sqlalchemy_object_and_no_models_is_told_what_to_pass(
+    tmp_path, app_config
+):
     host = _host(tmp_path, app_config)
     SQLAlchemy().init_app(host)
-    with pytest.raises(ConfigError, match="console.extensions"):
+    with pytest.raises(ConfigError, match=r"db=db, user_model=User.*console\.extensions\.db"):
         SecurityConsole().init_app(host, url_prefix=PREFIX)
 
 

@@ -20,7 +20,13 @@ WRITES = [
     ("post", "delete/?id={role}", {"id": "{role}", "confirm": "yes"}),
     ("post", "members/add/?id={role}", {"email": "target@example.com"}),
     ("post", "members/remove/?id={role}", {"user_id": "{member}"}),
+]
+# A model view's own routes; the role pages are the console's, so none of these exists.
+MODEL_VIEW_ROUTES = [
     ("post", "action/", {"action": "delete", "rowid": "{role}"}),
+    ("post", "ajax/update/", {"list_form_pk": "{role}", "name": "Renamed"}),
+    ("get", "ajax/lookup/?name=users&query=a", None),
+    ("get", "export/csv/", None),
 ]
 
 
@@ -85,3 +91,11 @@ def test_htmx_anonymous_gets_hx_redirect(client, target):
     response = client.get(ROLES_URL, headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert "/login" in response.headers["HX-Redirect"]
+
+
+def test_no_model_view_route_is_left(signed_in_operator, target):
+    role, member = target
+    for method, path, data in MODEL_VIEW_ROUTES:
+        response = _call(signed_in_operator, method, path, data, role, member)
+        assert response.status_code == 404, (method, path)
+    _unchanged(role, member)

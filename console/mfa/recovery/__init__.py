@@ -1,1 +1,2 @@
-"""Recovery codes: Flask-Security's codes, spent atomically, with signals for the console."""
+"""Recovery codes: Flask-Security's codes, spent atomically, with signals for the console,
+and its page in the console's terms."""

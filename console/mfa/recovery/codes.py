@@ -10,8 +10,8 @@ from flask import current_app
 from flask_security import MfRecoveryCodesUtil
 from sqlalchemy import Integer, UnicodeText, column, select, table, update
 
+from ...core.models import models
 from ...extensions import db
-from ...models import User
 
 _signals = Namespace()
 
@@ -24,14 +24,17 @@ code_used = _signals.signal("recovery-code-used")
 _CODE = re.compile(r"([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})", re.ASCII)
 MAX_CODE_LENGTH = 64
 
+
 # The stored column as plain text (Flask-Security's AsaList joins with commas): its
 # list type cannot take part in SQLAlchemy's statement cache, and the conditional
 # UPDATE compares the raw text anyway.
-_users = table(
-    User.__tablename__,
-    column("id", Integer),
-    column("mf_recovery_codes", UnicodeText),
-)
+def _users() -> Any:
+    """The configured user table, seen as these two plain columns."""
+    return table(
+        models().User.__table__.name,
+        column("id", Integer),
+        column("mf_recovery_codes", UnicodeText),
+    )
 
 
 def normalize_code(code: Any) -> str | None:
@@ -69,7 +72,8 @@ class ConsoleRecoveryCodesUtil(MfRecoveryCodesUtil):
 
     def _stored_raw(self, user: Any) -> str | None:
         db.session.flush()
-        return db.session.scalar(select(_users.c.mf_recovery_codes).where(_users.c.id == user.id))
+        users = _users()
+        return db.session.scalar(select(users.c.mf_recovery_codes).where(users.c.id == user.id))
 
     def _stored(self, user: Any) -> list[str]:
         raw = self._stored_raw(user)
@@ -91,9 +95,10 @@ class ConsoleRecoveryCodesUtil(MfRecoveryCodesUtil):
         if index is None:
             return False
         left = stored[:index] + stored[index + 1 :]
+        users = _users()
         result = db.session.execute(
-            update(_users)
-            .where(_users.c.id == user.id, _users.c.mf_recovery_codes == raw)
+            update(users)
+            .where(users.c.id == user.id, users.c.mf_recovery_codes == raw)
             .values(mf_recovery_codes=",".join(left) if left else None)
         )
         if result.rowcount != 1:

@@ -11,8 +11,8 @@ from passlib.exc import UsedTokenError
 from passlib.totp import TotpMatch
 from sqlalchemy import or_, select, update
 
+from ...core.models import models
 from ...extensions import db
-from ...models import User
 from .qr import QrCode
 
 # Six ASCII digits; other Unicode digits (Arabic-Indic, full-width ...) are refused
@@ -50,9 +50,11 @@ class ReplayProtectedTotp(Totp):
 
     def get_last_counter(self, user: Any) -> int | None:
         # Read from the database, not the identity map: another worker may have moved it.
+        User = models().User
         return db.session.scalar(select(User.totp_last_counter).where(User.id == user.id))
 
     def set_last_counter(self, user: Any, tmatch: TotpMatch) -> None:
+        User = models().User
         counter = int(tmatch.counter)
         result = db.session.execute(
             update(User)

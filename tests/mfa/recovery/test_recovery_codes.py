@@ -33,6 +33,43 @@ def _stored(member):
     return db.session.get(User, member.id).mf_recovery_codes or []
 
 
+def _warnings(body):
+    return set(re.findall(r'data-warning="([a-z_]+)"', body))
+
+
+def test_after_setup_the_user_is_sent_to_make_recovery_codes(member_client):
+    enrol_totp(member_client)
+    response = member_client.get("/account/second-factor-added")
+    assert response.headers["Location"].endswith("/mf-recovery-codes")
+    generate_recovery_codes(member_client)
+    response = member_client.get("/account/second-factor-added")
+    assert response.headers["Location"].endswith("/account/")
+
+
+def test_recovery_codes_clear_their_warning(member_client):
+    enrol_totp(member_client)
+    generate_recovery_codes(member_client)
+    body = page_text(member_client.get("/account/"))
+    assert "no_recovery_codes" not in _warnings(body)
+    assert "10 left" in body
+
+
+def test_the_center_warns_when_few_codes_are_left(member_client, member, codes):
+    from flask_security.proxies import _security
+
+    from console.extensions import db
+    from console.models import User
+
+    user = db.session.get(User, member.id)
+    for code in codes[:8]:
+        assert _security.mf_recovery_codes_util.check_recovery_code(user, code)
+    db.session.commit()
+    body = page_text(member_client.get("/account/"))
+    assert "2 left" in body
+    assert "few_recovery_codes" in _warnings(body)
+    assert "no_recovery_codes" not in _warnings(body)
+
+
 def test_codes_are_shown_once_with_a_text_download(member_client, member, events, outbox):
     enrol_totp(member_client)
     response = member_client.post("/mf-recovery-codes", data={"generate_new_codes": "1"})

@@ -1,0 +1,1 @@
+"""Host applications' own models, built on Flask-Security's fsqla mixins and the console's."""
