@@ -70,7 +70,7 @@ scan: $(BIN)/flask scan-deps
 
 # Extract every console string, merge it into each catalogue and compile them.
 translations: $(BIN)/flask
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
 		--project "Security Console" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations --statistics

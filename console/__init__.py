@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
 from . import settings
+from .core.admin import PermissionGatedView
 from .core.permissions import HostPermission, declare_permissions
 from .core.state import PACKAGE_DIR, ConsoleState, resource_dir
 from .settings import setting
@@ -20,6 +21,7 @@ __all__ = [
     "PACKAGE_DIR",
     "ConsoleState",
     "HostPermission",
+    "PermissionGatedView",
     "SecurityConsole",
     "create_app",
     "declare_permissions",
@@ -40,6 +42,8 @@ FEATURES = (
     "console.dashboard",
     "console.mfa",
     "console.sessions",
+    "console.api",
+    "console.adoption",
 )
 
 
@@ -93,6 +97,7 @@ class SecurityConsole:
         }
         options = {**self.options, **{k: v for k, v in given.items() if v is not None}}
         url_prefix = options.pop("url_prefix", None)
+        _refuse_own_security(app)
         models = _configured_models(app, **options)
 
         settings.init_app(app)
@@ -103,9 +108,12 @@ class SecurityConsole:
         secret = app.config.get("SECRET_KEY") or config_module.DEV_SECRET
         # Flask ships SECRET_KEY = None, so setdefault would leave a host without a key.
         app.config["SECRET_KEY"] = secret
-        for key, value in config_module.security_defaults(
-            secret, setting("CONSOLE_SITE_NAME", app.config)
-        ).items():
+        defaults = config_module.security_defaults(secret, setting("CONSOLE_SITE_NAME", app.config))
+        if not models.shipped:
+            # A host's own models come with accounts made under Flask-Security's defaults.
+            for key in config_module.KEPT_FOR_HOST_MODELS:
+                defaults.pop(key)
+        for key, value in defaults.items():
             app.config.setdefault(key, value)
         app.config.setdefault("SECURITY_URL_PREFIX", prefix or None)
         app.config.setdefault("SECURITY_STATIC_FOLDER_URL", f"{prefix}/fs-static")
@@ -179,7 +187,11 @@ class SecurityConsole:
 
         for name in FEATURES:
             module = importlib.import_module(name)
-            module.init_app(app, state)
+            try:
+                module.init_app(app, state)
+            except ValueError as error:
+                _explain_name_clash(error)
+                raise
             state.features.append(name)
         # After every feature is imported, so that all of the console's tables exist.
         schema.attach(
@@ -243,6 +255,28 @@ def _configured_models(
         webauthn_model,
         refresh_tracker_model,
     )
+
+
+def _refuse_own_security(app: Flask) -> None:
+    """A Flask-Security the host set up itself cannot be set up again by the console."""
+    if "security" in app.extensions:
+        raise config_module.ConfigError(
+            "This application already set up Flask-Security (Security(app, datastore)). The "
+            "console sets it up itself, on your models, with the datastore and hooks it needs: "
+            "remove your Security(app, ...) call and use the console's, "
+            "app.extensions['security'] (its .datastore works on your models). Your "
+            "SECURITY_* settings stay in app.config and the console uses them."
+        )
+
+
+def _explain_name_clash(error: ValueError) -> None:
+    """Turn Flask's blueprint-name clash into what the host should change."""
+    if "is already registered" in str(error):
+        raise config_module.ConfigError(
+            f"The console could not register one of its pages: {error} The application has "
+            "a blueprint or Flask-Admin view of that name: give it another name (a "
+            "Flask-Admin view takes endpoint=...)."
+        ) from error
 
 
 def _set_cookie_paths(app: Flask) -> None:
@@ -323,6 +357,10 @@ def _add_template_folder(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([*loaders, ours])  # type: ignore[method-assign]
 
 
+# The endpoint of the console's Flask-Admin (its index view and static files).
+ADMIN_ENDPOINT = "console_admin"
+
+
 def _init_admin(app: Flask, state: ConsoleState) -> None:
     from flask_admin import Admin
     from flask_admin.theme import Bootstrap4Theme
@@ -330,11 +368,21 @@ def _init_admin(app: Flask, state: ConsoleState) -> None:
     from .core.admin import ConsoleIndexView
     from .core.paths import admin_path
 
+    url = admin_path(app)
+    for other in app.extensions.get("admin", []):
+        if other.url == url:
+            raise config_module.ConfigError(
+                f"The application has a Flask-Admin of its own at {url}, where the console's "
+                "operator pages go: mount the console under a prefix "
+                "(init_app(app, url_prefix='/console')) or set CONSOLE_ADMIN_URL."
+            )
+    # An endpoint of its own, so that a host's Admin(app) (endpoint "admin") lives beside it.
     state.admin = Admin(
         app,
         name=setting("CONSOLE_SITE_NAME", app.config),
-        url=admin_path(app),
-        index_view=ConsoleIndexView(url=admin_path(app)),
+        url=url,
+        endpoint=ADMIN_ENDPOINT,
+        index_view=ConsoleIndexView(url=url, endpoint=ADMIN_ENDPOINT),
         theme=Bootstrap4Theme(base_template="admin/console_base.html"),
     )
 

@@ -252,6 +252,16 @@ def from_file(path: str) -> dict[str, Any]:
     return values
 
 
+# Defaults of security_defaults() that a host bringing its own models does not get: its
+# accounts were made under Flask-Security's own defaults, and these would lock them out.
+# A host that sets them itself keeps its values, as with every other setting.
+KEPT_FOR_HOST_MODELS = (
+    # Accounts created without a confirmed address (Flask-Security's default) could no
+    # longer sign in.
+    "SECURITY_CONFIRMABLE",
+)
+
+
 def security_defaults(secret: str, site_name: str) -> dict[str, Any]:
     """Flask-Security settings the console is built around; the host may override any."""
     return {

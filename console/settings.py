@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     # MFA: operators re-authenticate within this window; break-glass codes live this long
     "CONSOLE_MFA_REAUTH_WITHIN": timedelta(minutes=5),
     "CONSOLE_MFA_BREAKGLASS_TTL": timedelta(minutes=30),
+    # API: personal access tokens live at most this long (the creation form's choices)
+    "CONSOLE_API_TOKEN_MAX_LIFETIME": timedelta(days=365),
     # Languages
     "CONSOLE_LANGUAGES": ("en", "de", "fr", "es", "ja"),
     "CONSOLE_DEFAULT_TIMEZONE": "UTC",

@@ -53,3 +53,22 @@ def enter_code(page: Any, code: str) -> None:
     page.fill("form[name=two_factor_verify_code_form] input[name=code]", code)
     with page.expect_navigation():
         page.click("form[name=two_factor_verify_code_form] [type=submit]")
+
+
+def add_virtual_authenticator(page: Any) -> None:
+    """A DevTools virtual authenticator on `page`: a roaming (usb) key with a resident key
+    and user verification, which Flask-Security asks for with a first-factor passkey."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )

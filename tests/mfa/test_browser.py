@@ -6,26 +6,15 @@ import re
 
 import pytest
 
+from tests.account.browser_steps import add_virtual_authenticator
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "browser password 1"
 
 
 def _authenticator(page) -> None:
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "usb",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-            }
-        },
-    )
+    add_virtual_authenticator(page)
 
 
 def _csp_violations(page) -> list[str]:

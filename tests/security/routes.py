@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from console import ADMIN_ENDPOINT
+
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Pages anybody may open without signing in: the sign-in ceremonies, e-mail links, health.
@@ -38,12 +40,14 @@ PUBLIC_ENDPOINTS = frozenset(
         "security.tf_select",
         "security.mf_recovery",
         "mfa.break_glass",
+        # The API's OpenAPI document describes it and holds no data.
+        "api_docs.openapi_json",
     }
 )
 
 # Operator pages live under the admin URL (and the development outbox).
 OPERATOR_PREFIXES = ("/admin/",)
-OPERATOR_EXEMPT = frozenset({"admin.index", "admin.static"})
+OPERATOR_EXEMPT = frozenset({f"{ADMIN_ENDPOINT}.index", f"{ADMIN_ENDPOINT}.static"})
 
 # Flask-Security's e-mail links and sign-in steps that change state on GET by design: the
 # link's token is the credential (and rate-limited), so a cross-site GET cannot forge it.

@@ -77,7 +77,11 @@ def test_every_post_endpoint_refuses_wrong_types(app, signed_in_operator, operat
     posts = [
         route
         for route in routes(app)
-        if route.methods & MUTATING and not route.endpoint.endswith("static")
+        if route.methods & MUTATING
+        and not route.endpoint.endswith("static")
+        # The API parses JSON with its own schemas; tests/api/test_schemathesis.py sends it
+        # wrong types (negative_data_rejection), and its bodiless DELETEs act on purpose.
+        and not route.url.startswith("/api/v1/")
     ]
     assert len(posts) > 20
     fields = {

@@ -70,6 +70,18 @@ class ConsoleRecoveryCodesUtil(MfRecoveryCodesUtil):
         """How many codes the user can still use."""
         return len(self._decrypt_codes(self._stored(user)))
 
+    def _decrypt_codes(self, codes: list[str]) -> list[str]:
+        # An application that ran Flask-Security without recovery-code keys (its default)
+        # stored its codes in the clear; they stay usable once the console encrypts new
+        # ones. A stored code is never mistaken for a token: a Fernet token is far longer.
+        plain = []
+        for stored in codes:
+            if normalize_code(stored) == stored:
+                plain.append(stored)
+            else:
+                plain.extend(super()._decrypt_codes([stored]))
+        return plain
+
     def _stored_raw(self, user: Any) -> str | None:
         db.session.flush()
         users = _users()
