@@ -104,13 +104,21 @@ def test_revocation_takes_effect_on_the_next_request_of_every_worker(
 
     owner = make_user(permissions=["users:read"])
     api = api_as(owner)
-    other_worker = Api(create_app(app_config).test_client(), api.token)
-    assert other_worker.get("/me").status_code == 200
-    key = api.get("/me").get_json()["token"]["key"]
-    assert api.delete(f"/tokens/{key}").status_code == 204
-    problem(other_worker.get("/me"), 401, "invalid_token")
-    problem(api.get("/me"), 401, "invalid_token")
-    assert "api.token.revoked" in actions(events)
+    second_app = create_app(app_config)
+    other_worker = Api(second_app.test_client(), api.token)
+    try:
+        assert other_worker.get("/me").status_code == 200
+        key = api.get("/me").get_json()["token"]["key"]
+        assert api.delete(f"/tokens/{key}").status_code == 204
+        problem(other_worker.get("/me"), 401, "invalid_token")
+        problem(api.get("/me"), 401, "invalid_token")
+        assert "api.token.revoked" in actions(events)
+    finally:
+        # Its connections are closed now, not by the garbage collector during a later test.
+        from console.extensions import db
+
+        with second_app.app_context():
+            db.engine.dispose()
 
 
 def test_use_from_a_new_address_is_audited(api_as: Any, member: Any, events: Any) -> None:
