@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_security import naive_utcnow
 from sqlalchemy import select
 
@@ -42,14 +43,18 @@ REVOKE_OTHERS = "sessions:revoke"
 TOUCH_INTERVAL = timedelta(minutes=1)
 NAME_MAX_LENGTH = 80
 
-MESSAGES = {
+MESSAGES: dict[str, Any] = {
     "name_required": _l("Give the token a name, so that you can recognise it later."),
-    "name_too_long": _l("Keep the name under %(num)d characters."),
+    "name_too_long": lambda num: lazy_ngettext(
+        "Keep the name under %(num)d character.", "Keep the name under %(num)d characters.", num
+    ),
     "scope_unheld": _l(
         "You cannot give a token the permission %(permission)s: you do not hold it."
     ),
     "expiry_past": _l("Choose an expiry date in the future."),
-    "expiry_too_far": _l("A token may live at most %(days)d days."),
+    "expiry_too_far": lambda num: lazy_ngettext(
+        "A token may live at most %(num)d day.", "A token may live at most %(num)d days.", num
+    ),
 }
 
 
@@ -59,7 +64,10 @@ class TokenError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        super().__init__(str(MESSAGES[code] % params))
+        message = MESSAGES[code]
+        # Counted messages are built for their number, so that the plural form fits it.
+        text = message(**params) if callable(message) else message % params
+        super().__init__(str(text))
 
 
 def digest(secret: str) -> str:
@@ -107,7 +115,7 @@ def create_token(owner: Any, *, name: str, scopes: Iterable[str], expires_at: da
     if expires_at <= now:
         raise TokenError("expiry_past")
     if expires_at > now + max_lifetime() + timedelta(days=1):
-        raise TokenError("expiry_too_far", days=max_lifetime().days)
+        raise TokenError("expiry_too_far", num=max_lifetime().days)
     key = secrets.token_hex(8)
     secret = f"{TOKEN_PREFIX}{key}_{secrets.token_urlsafe(32)}"
     token = AccessToken(
