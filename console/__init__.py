@@ -14,6 +14,7 @@ from . import settings
 from .core.admin import PermissionGatedView
 from .core.permissions import HostPermission, declare_permissions
 from .core.state import PACKAGE_DIR, ConsoleState, resource_dir
+from .core.user_fields import HostUserField, declare_user_fields
 from .settings import setting
 
 # Hosts import these from the package itself.
@@ -21,10 +22,12 @@ __all__ = [
     "PACKAGE_DIR",
     "ConsoleState",
     "HostPermission",
+    "HostUserField",
     "PermissionGatedView",
     "SecurityConsole",
     "create_app",
     "declare_permissions",
+    "declare_user_fields",
     "resource_dir",
 ]
 

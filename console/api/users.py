@@ -15,10 +15,11 @@ from werkzeug.datastructures import MultiDict
 
 from ..core import policy
 from ..core.models import models
+from ..core.user_fields import host_user_fields, values_of
 from ..extensions import db
 from ..settings import setting
 from ..users import flows, query
-from ..users.forms import NotesForm, UserCreateForm, UserEditForm
+from ..users.forms import NotesForm, UserCreateForm, edit_form
 from . import auth
 from .fields import MAX_ID, PageSchema, RoleRefSchema, UtcDateTime, id_in_range
 from .handlers import blueprint
@@ -57,6 +58,12 @@ class UserSchema(UserSummarySchema):
     notes = ma.fields.String(allow_none=True)
     password_change_required = ma.fields.Boolean(required=True)
     version = ma.fields.Integer(required=True, attribute="edit_version")
+    host_fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(allow_none=True),
+        required=True,
+        metadata={"description": "The application's own profile columns, by name"},
+    )
 
 
 class UserPageSchema(PageSchema):
@@ -95,6 +102,11 @@ class UserUpdateSchema(UserCreateSchema):
     locale = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=16))
     timezone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=64))
     active = ma.fields.Boolean()
+    host_fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(allow_none=True, validate=ma.validate.Length(max=255)),
+        metadata={"description": "New values of the application's own profile columns"},
+    )
 
 
 class NotesSchema(ma.Schema):
@@ -146,6 +158,7 @@ def _present_full(user: Any) -> dict[str, Any]:
         "notes": user.notes,
         "password_change_required": bool(user.password_change_required),
         "edit_version": user.edit_version,
+        "host_fields": values_of(user),
     }
 
 
@@ -197,6 +210,19 @@ def _validated(form: Any) -> Any:
             errors={k: [str(m) for m in v] for k, v in form.errors.items()},
         )
     return form
+
+
+def _host_field_values(given: dict[str, Any]) -> dict[str, str]:
+    """The declared host columns of a request, refused whole when it names another."""
+    unknown = sorted(set(given) - set(host_user_fields()))
+    if unknown:
+        raise ApiProblem(
+            422,
+            "invalid_request",
+            _l("Some fields are not valid: see errors."),
+            errors={"host_fields": [str(_l("Unknown field: %(name)s", name=n)) for n in unknown]},
+        )
+    return {name: value or "" for name, value in given.items()}
 
 
 def formdata(values: dict[str, Any]) -> MultiDict:
@@ -316,9 +342,11 @@ class UserItem(MethodView):
             "active": bool(user.active),
             "roles": [role.id for role in user.roles],
             "version": version,
+            **{k: v or "" for k, v in values_of(user).items()},
         }
-        given = {k: ("" if v is None else v) for k, v in body.items()}
-        form = _validated(UserEditForm(formdata({**current, **given}), roles=roles))
+        given = {k: ("" if v is None else v) for k, v in body.items() if k != "host_fields"}
+        given.update(_host_field_values(body.get("host_fields") or {}))
+        form = _validated(edit_form(formdata({**current, **given}), roles=roles))
         flows.update_user(
             auth.actor(),
             user,

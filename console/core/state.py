@@ -44,5 +44,9 @@ class ConsoleState:
     # The host application's own permissions by name, in declaration order
     # (console.core.permissions.declare_permissions).
     permissions: dict = field(default_factory=dict)
+    # Columns of the host's user model operators may edit, and their lengths
+    # (console.core.user_fields.declare_user_fields).
+    user_fields: dict = field(default_factory=dict)
+    user_field_lengths: dict[str, int] = field(default_factory=dict)
     # URL path prefixes whose errors are problem details (console.core.problems).
     api_paths: list[str] = field(default_factory=list)

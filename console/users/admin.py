@@ -22,11 +22,12 @@ from ..core.models import models
 from ..core.permissions import has_permission
 from ..core.redirects import next_url
 from ..core.sanitize import safe_html
+from ..core.user_fields import host_user_fields
 from ..extensions import db
 from ..mixins import ConsoleRoleMixin, ConsoleUserMixin
 from ..settings import setting
 from . import export, flows, query
-from .forms import NotesForm, UserCreateForm, UserEditForm
+from .forms import NotesForm, UserCreateForm, edit_form
 
 
 def _all_roles() -> list[ConsoleRoleMixin]:
@@ -127,6 +128,7 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
         return render_template(
             "users/detail.html",
             user=user,
+            host_fields=host_user_fields().values(),
             mfa=query.mfa_methods([user]).get(user.id, []),
             sections=contributed,
             notes_html=safe_html(user.notes),
@@ -173,10 +175,10 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
             return redirect(self.get_url(".user_view", user_id=user.id))
         roles = _all_roles()
         if request.method == "GET":
-            form = UserEditForm(obj=user, roles=roles, data={"version": user.edit_version})
+            form = edit_form(obj=user, roles=roles, data={"version": user.edit_version})
             form.roles.data = [role.id for role in user.roles]
             return render_template("users/form.html", form=form, user=user)
-        form = UserEditForm(request.form, roles=roles)
+        form = edit_form(request.form, roles=roles)
         if form.validate():
             try:
                 changes = flows.update_user(
@@ -191,7 +193,7 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
                 if error.code == "stale":
                     db.session.expire_all()
                     user = self._user_or_404(user_id)
-                    fresh = UserEditForm(obj=user, roles=roles, data={"version": user.edit_version})
+                    fresh = edit_form(obj=user, roles=roles, data={"version": user.edit_version})
                     fresh.roles.data = [role.id for role in user.roles]
                     return render_template("users/form.html", form=fresh, user=user), 409
             except policy.PolicyError as error:

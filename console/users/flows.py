@@ -8,18 +8,20 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_security import naive_utcnow, url_for_security
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import create_account
-from ..core import policy
+from ..core import policy, user_fields
 from ..core.emails import EmailInUseError, canonical_email, is_email_conflict
 from ..core.models import models
 from ..core.notify import notify
 from ..core.sanitize import sanitize_html
 from ..core.signals import emit
 from ..core.transactions import atomic
+from ..core.user_fields import host_user_fields
 from ..extensions import db
 from ..mixins import ConsoleRoleMixin, ConsoleUserMixin
 from ..roles.guardrails import (
@@ -47,7 +49,7 @@ SECRET_FIELDS = frozenset(
 PROFILE_FIELDS = ("email", "username", "name", "locale", "timezone", "active")
 BATCH_SIZE = 100
 
-MESSAGES = {
+MESSAGES: dict[str, Any] = {
     "stale": _l(
         "%(user)s was changed by someone else while you were editing. "
         "Nothing was saved: review the current values and make your change again."
@@ -56,6 +58,12 @@ MESSAGES = {
     "username_taken": _l("Another account already uses the username %(username)s."),
     "invite_accepted": _l("%(user)s has already set a password; send a password reset instead."),
     "inactive_invite": _l("%(user)s is deactivated; activate the account before inviting."),
+    "too_long": lambda num, field: lazy_ngettext(
+        "%(field)s takes at most %(num)d character.",
+        "%(field)s takes at most %(num)d characters.",
+        num,
+        field=field,
+    ),
 }
 
 
@@ -65,7 +73,10 @@ class UserFlowError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        super().__init__(str(MESSAGES[code] % params))
+        message = MESSAGES[code]
+        # Counted messages are built for their number, so that the plural form fits it.
+        text = message(**params) if callable(message) else message % params
+        super().__init__(str(text))
 
 
 def redact(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -198,6 +209,15 @@ def _claim_version(user: ConsoleUserMixin, version: int) -> None:
     user.edit_version = version + 1
 
 
+def _host_field_value(name: str, value: Any) -> str | None:
+    """A host column's value as stored: trimmed, None when empty, refused when too long."""
+    text = str(value or "").strip()
+    longest = user_fields.max_length(name)
+    if len(text) > longest:
+        raise UserFlowError("too_long", num=longest, field=host_user_fields()[name].label)
+    return text or None
+
+
 @atomic
 def update_user(
     actor: ConsoleUserMixin | None,
@@ -211,7 +231,10 @@ def update_user(
     from flask_security.proxies import _security
 
     policy.require(actor, "users:write", target=user)
-    values = {k: v for k, v in values.items() if k in PROFILE_FIELDS}
+    host_fields = host_user_fields()
+    values = {k: v for k, v in values.items() if k in PROFILE_FIELDS or k in host_fields}
+    for key in host_fields.keys() & values.keys():
+        values[key] = _host_field_value(key, values[key])
     if "email" in values:
         values["email"] = _security._mail_util.validate(values["email"])
         if _email_in_use(values["email"], except_id=user.id):

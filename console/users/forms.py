@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..core.user_fields import host_user_fields, max_length
 from ..mixins import ConsoleRoleMixin
 from ..settings import setting
 
@@ -97,6 +98,13 @@ class UserEditForm(_ProfileForm):
         if field.data and field.data not in setting("CONSOLE_LANGUAGES"):
             raise ValidationError(str(ERRORS["locale"]))
 
+    # The host's own columns (console.core.user_fields), set by edit_form.
+    host_field_names: tuple[str, ...] = ()
+
+    def host_fields(self) -> list[Any]:
+        """The bound fields of the host's own columns, in declaration order."""
+        return [self[name] for name in self.host_field_names]
+
     def profile_values(self) -> dict[str, Any]:
         """The editable profile values as the flow expects them."""
         return {
@@ -106,7 +114,27 @@ class UserEditForm(_ProfileForm):
             "locale": self.locale.data or "",
             "timezone": (self.timezone.data or "").strip(),
             "active": bool(self.active.data),
+            **{name: (self[name].data or "").strip() for name in self.host_field_names},
         }
+
+
+def edit_form(*args: Any, **kwargs: Any) -> UserEditForm:
+    """A UserEditForm with a field for each column the host declared
+    (declare_user_fields); built per request because declarations are per application."""
+    declared = host_user_fields()
+    if not declared:
+        return UserEditForm(*args, **kwargs)
+    fields: dict[str, Any] = {
+        name: StringField(
+            field.label,
+            validators=[Optional(), Length(max=max_length(name))],
+            description=field.help or "",
+        )
+        for name, field in declared.items()
+    }
+    form_class = type("HostUserEditForm", (UserEditForm,), fields)
+    form_class.host_field_names = tuple(declared)
+    return form_class(*args, **kwargs)
 
 
 class NotesForm(Form):

@@ -12,7 +12,13 @@ from flask import Flask
 from flask_security.models import fsqla_v3 as fsqla
 from flask_sqlalchemy import SQLAlchemy
 
-from console import HostPermission, SecurityConsole, declare_permissions
+from console import (
+    HostPermission,
+    HostUserField,
+    SecurityConsole,
+    declare_permissions,
+    declare_user_fields,
+)
 from console.mixins import ConsoleRoleMixin, ConsoleUserMixin, ConsoleWebAuthnMixin
 
 from . import settings, views
@@ -51,6 +57,9 @@ PERMISSIONS = [
     HostPermission("user-write", "Write in the members' area", group="Quickstart"),
 ]
 
+# console: the application's own profile columns, editable on the console's user pages.
+USER_FIELDS = [HostUserField("first_name", "First name"), HostUserField("last_name", "Last name")]
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application with the console under /console (its sign-in: /console/login)."""
@@ -68,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         webauthn_model=WebAuthn,
     )
     declare_permissions(app, PERMISSIONS)
+    declare_user_fields(app, USER_FIELDS)
     app.security = app.extensions["security"]
     views.register(app)
     return app

@@ -3,6 +3,7 @@ routes follow each change at once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -84,6 +85,8 @@ def test_an_operator_lists_searches_and_edits_the_adopted_accounts(adopted: Flas
         data={
             "email": "guest@me.com",
             "name": "Gus the Guest",
+            "first_name": "Gustav",
+            "last_name": "Guestly",
             "active": "y",
             "roles": [str(user_role.id)],
             "version": str(guest.version),
@@ -92,34 +95,80 @@ def test_an_operator_lists_searches_and_edits_the_adopted_accounts(adopted: Flas
     assert response.status_code == 302, response.get_data(as_text=True)
     edited = _account(adopted, "guest@me.com")
     assert edited.name == "Gus the Guest" and edited.roles == [user_role.id]
-    # first_name and last_name are the application's columns: the console leaves them alone.
-    assert (edited.first_name, edited.last_name) == ("Gus", "Guest")
+    # first_name and last_name are the application's columns, declared to the console.
+    assert (edited.first_name, edited.last_name) == ("Gustav", "Guestly")
     assert _role(adopted, "user").member_count == user_role.member_count + 1
     # The application's permission check follows the new role on the next request.
-    assert guest_client.get("/user-area").get_data(as_text=True) == "Reading as Gus"
+    assert guest_client.get("/user-area").get_data(as_text=True) == "Reading as Gustav"
     detail = ops.get(f"{USERS}{guest.id}/").get_data(as_text=True)
     assert "Gus the Guest" in detail and "guest@me.com" in detail
+    assert 'data-testid="host-field-last_name">Guestly<' in detail
+    form = ops.get(f"{USERS}{guest.id}/edit/").get_data(as_text=True)
+    assert 'name="first_name"' in form and 'value="Gustav"' in form
 
 
-def test_granting_admin_write_in_the_checklist_opens_the_route_that_checks_it(
+def test_a_host_field_longer_than_its_column_is_refused_and_nothing_changes(
     adopted: Flask, operator: str
 ):
     ops = adopted.test_client()
     assert sign_in(ops, operator, OPERATOR_PASSWORD, PREFIX).status_code == 302
-    role = _role(adopted, "user")
-    form = ops.get(f"{ROLES}edit/?id={role.id}").get_data(as_text=True)
-    # The application's permissions are in the checklist, under its group, ticked as stored.
-    assert "Quickstart" in form and 'value="admin-write"' in form
-    member = _client(adopted, "user@me.com")
-    assert _status(member, "/settings") == 403
-
-    granted = ops.post(
-        f"{ROLES}edit/?id={role.id}",
-        data={"name": "user", "permissions": [*role.permissions, "admin-write"]},
+    guest = _account(adopted, "guest@me.com")
+    response = ops.post(
+        f"{USERS}{guest.id}/edit/",
+        data={
+            "email": "guest@me.com",
+            "name": "Renamed",
+            "first_name": "G" * 81,
+            "last_name": "Guest",
+            "active": "y",
+            "roles": [str(r) for r in guest.roles],
+            "version": str(guest.version),
+        },
     )
-    assert granted.status_code == 302, granted.get_data(as_text=True)
-    assert sorted(_role(adopted, "user").permissions) == ["admin-write", "user-read", "user-write"]
-    assert member.get("/settings").get_data(as_text=True) == "Settings editor for user@me.com"
+    assert response.status_code == 400
+    assert "80" in response.get_data(as_text=True)
+    after = _account(adopted, "guest@me.com")
+    assert (after.name, after.first_name, after.version) == (guest.name, "Gus", guest.version)
+
+
+def test_the_api_reads_and_edits_the_host_fields(adopted: Flask, operator: str):
+    from flask_security import naive_utcnow
+
+    from console.api import tokens
+    from console.core.policy import permissions_of
+    from examples.fsqla_quickstart.app import User, db
+
+    guest = _account(adopted, "guest@me.com")
+    with adopted.app_context():
+        actor = db.session.scalar(sa.select(User).where(User.email == operator))
+        secret = tokens.create_token(
+            actor,
+            name="hr sync",
+            scopes=sorted(permissions_of(actor)),
+            expires_at=naive_utcnow() + timedelta(days=1),
+        ).secret
+    api = adopted.test_client()
+    auth = {"Authorization": f"Bearer {secret}"}
+    url = f"{PREFIX}/api/v1/users/{guest.id}"
+    read = api.get(url, headers=auth)
+    assert read.get_json()["host_fields"] == {"first_name": "Gus", "last_name": "Guest"}
+
+    changed = api.patch(
+        url,
+        json={"host_fields": {"last_name": " Gray "}},
+        headers={**auth, "If-Match": read.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.get_json()["host_fields"] == {"first_name": "Gus", "last_name": "Gray"}
+
+    for wrong in ({"first_name": "x" * 81}, {"password": "taken over"}):
+        refused = api.patch(
+            url, json={"host_fields": wrong}, headers={**auth, "If-Match": changed.headers["ETag"]}
+        )
+        assert refused.status_code == 422, refused.get_data(as_text=True)
+        assert refused.mimetype == "application/problem+json"
+    after = _account(adopted, "guest@me.com")
+    assert (after.first_name, after.last_name) == ("Gus", "Gray")
 
 
 def test_an_operator_ends_an_adopted_accounts_sessions(adopted: Flask, operator: str):

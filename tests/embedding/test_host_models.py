@@ -300,3 +300,47 @@ def test_models_of_another_db_object_are_refused(tmp_path: Path):
     host.config.update(_config(f"sqlite:///{tmp_path / 'host.db'}"))
     with pytest.raises(ConfigError, match="not a model of the SQLAlchemy object"):
         SecurityConsole(host, db=fsqla_v4.db, **fsqla_v3.MODELS)
+
+
+def test_only_the_hosts_own_text_columns_can_be_declared_as_user_fields(host: Flask):
+    from console import HostUserField, declare_user_fields
+    from console.core.user_fields import host_user_fields
+
+    for wrong in (
+        HostUserField("password", "Password"),
+        HostUserField("fs_uniquifier", "Identifier"),
+        HostUserField("failed_login_count", "Failures"),
+        HostUserField("nickname", "Nickname"),
+        HostUserField("first_name", "First name", max_length=500),
+    ):
+        with pytest.raises(ValueError):
+            declare_user_fields(host, [wrong])
+    declare_user_fields(host, [HostUserField("first_name", "First name")])
+    declare_user_fields(host, [HostUserField("first_name", "First name")])  # harmless again
+    with host.app_context():
+        assert list(host_user_fields()) == ["first_name"]
+
+
+def test_a_declared_user_field_is_edited_on_the_users_page(host: Flask, signed_in_operator: Any):
+    from console import HostUserField, declare_user_fields
+
+    declare_user_fields(host, [HostUserField("first_name", "Given name")])
+    user = _account("ada@example.com", MEMBER_PASSWORD, first_name="Ada")
+    form = signed_in_operator.get(f"{USERS}{user.id}/edit/").get_data(as_text=True)
+    assert "Given name" in form and 'value="Ada"' in form
+    response = signed_in_operator.post(
+        f"{USERS}{user.id}/edit/",
+        data={
+            "email": user.email,
+            "first_name": "Augusta",
+            "active": "y",
+            "version": str(user.edit_version),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with host.app_context():
+        from console.core.models import models
+
+        assert models().db.session.get(models().User, user.id).first_name == "Augusta"
+    detail = signed_in_operator.get(f"{USERS}{user.id}/").get_data(as_text=True)
+    assert "Given name" in detail and "Augusta" in detail
