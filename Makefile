@@ -12,23 +12,30 @@ $(BIN)/flask: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,prod]'
 	@touch $@
 
+# Starts a job worker (`flask console worker`, Huey on a SQLite file beside the database)
+# in the background of the recipe's shell; it stops with the command that follows it.
+# $(1): flask's options, e.g. --app of an example host.
+with_worker = $(BIN)/flask $(1) console worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM;
+
 run: $(BIN)/flask
 	$(BIN)/flask db upgrade heads
 	$(BIN)/flask console demo
-	@echo "  Serving the console on http://localhost:5000 (Ctrl-C stops it)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "  Serving the console on http://localhost:5000 with a job worker (Ctrl-C stops both)"
+	$(call with_worker) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # An example host application with its own pages and the console under /console.
 example: $(BIN)/flask
 	$(BIN)/flask --app examples.host_app.app db upgrade heads
 	$(BIN)/flask --app examples.host_app.app console demo
 	@echo "  Serving the example host on http://localhost:5001 (console at /console)"
-	$(BIN)/flask --app examples.host_app.app run --host 127.0.0.1 --port 5001
+	$(call with_worker,--app examples.host_app.app) \
+		$(BIN)/flask --app examples.host_app.app run --host 127.0.0.1 --port 5001
 
 # Production-style serving: gunicorn with gunicorn.conf.py (settings from the environment).
 serve: $(BIN)/flask
 	$(BIN)/flask db upgrade heads
-	$(BIN)/gunicorn -c gunicorn.conf.py
+	$(call with_worker) $(BIN)/gunicorn -c gunicorn.conf.py
 
 test-deps: $(BIN)/flask
 	@command -v chromium >/dev/null 2>&1 && command -v oathtool >/dev/null 2>&1 && command -v msgfmt >/dev/null 2>&1 || { \
@@ -54,6 +61,7 @@ bench: $(BIN)/flask
 	$(BIN)/pip install --quiet -e '.[bench]'
 	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_SIZES); do \
 		$(BIN)/python -m bench.run --backend $$backend --users $$users || exit 1; done; done
+	$(BIN)/python -m bench.bulk_jobs --backend postgresql --users 100000
 	$(BIN)/python -m bench.report > bench/RESULTS.md
 
 scan-deps:

@@ -4,8 +4,10 @@
 
 For each endpoint: p50 and p95 of sequential requests after warm-up, SQL statements per
 request (X-SQL-Count from bench/wsgi_bench.py) and response size; plus the sign-in POST, the
-argon2 verify time measured in this process, and the peak RSS of the workers. Results go to
-bench/out/<backend>-<users>.json; bench/report.py turns them into bench/RESULTS.md.
+argon2 verify time measured in this process, and the peak RSS of the workers. The JSON API
+(`GET /api/v1/users`, its first page and the page reached by following `next` 200 times)
+is read with a personal access token of the operator, made through the token flow. Results
+go to bench/out/<backend>-<users>.json; bench/report.py turns them into bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -52,20 +54,25 @@ def prepare(backend: str, users: int, reuse: bool) -> str:
     if reuse and marker.exists():
         upgrade(url)  # a seeded database follows the newest migrations
         return url
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{OUT / f'bench-{users}.db'}{suffix}").unlink(missing_ok=True)
-    else:
-        admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-        name = url.rsplit("/", 1)[1]
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+    empty_database(url)
     seeder.seed(url, users)
     upgrade(url)
     marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
     return url
+
+
+def empty_database(url: str) -> None:
+    """Remove the database at `url` (SQLite file or PostgreSQL database) and make it anew."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    name = url.rsplit("/", 1)[1]
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def upgrade(url: str) -> None:
@@ -211,6 +218,52 @@ def follow_next(session: requests.Session, url: str, times: int) -> str:
     return url
 
 
+def api_token(url: str) -> str:
+    """A personal access token of the operator with every permission they hold, made
+    through the console's token flow (outside a request, which asks for no fresh sign-in)."""
+    from datetime import timedelta
+
+    from flask_security import naive_utcnow
+
+    from console import create_app
+    from console.api import tokens
+    from console.core.policy import permissions_of
+    from console.extensions import db
+    from console.models import User
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": seeder.SECRET_KEY}
+    )
+    with app.app_context():
+        operator = db.session.get(User, 1)
+        created = tokens.create_token(
+            operator,
+            name="bench",
+            scopes=sorted(permissions_of(operator)),
+            expires_at=naive_utcnow() + timedelta(days=1),
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return created.secret
+
+
+def api_client(token: str) -> requests.Session:
+    """A client without a cookie whose every request carries the token."""
+    client = requests.Session()
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def follow_api_next(client: requests.Session, url: str, times: int) -> str:
+    """The URL reached by following the JSON page's `next` `times` times."""
+    for _ in range(times):
+        following = client.get(url).json().get("next")
+        if not following:
+            break
+        url = following
+    return url
+
+
 def argon2_verify_ms() -> float:
     """How long one password verification takes here, with the console's settings."""
     from flask_security import hash_password, verify_password
@@ -258,11 +311,15 @@ def endpoints(base: str, users: int) -> dict[str, str | Callable[[requests.Sessi
         "MFA list": admin + "/mfa/",
         "audit list, filtered": admin + "/audit/?action=user.login",
         "dashboard": admin + "/dashboard/",
+        # Read with the operator's personal access token (no cookie), see run().
+        "API: users, first page": base + "/api/v1/users",
+        "API: users, 200 x next": lambda c: follow_api_next(c, base + "/api/v1/users", 200),
     }
 
 
 def run(backend: str, users: int, reuse: bool) -> dict[str, Any]:
     url = prepare(backend, users, reuse)
+    token = api_token(url)
     server = Server(url)
     try:
         results: dict[str, Any] = {"backend": backend, "users": users, "pages": {}}
@@ -272,10 +329,13 @@ def run(backend: str, users: int, reuse: bool) -> dict[str, Any]:
             signins.append(elapsed * 1000)
         signins.sort()
         results["signin_post_p50_ms"] = round(statistics.median(signins[3:]), 2)
+        api = api_client(token)
         for name, target in endpoints(server.base, users).items():
-            target_url = target(session) if callable(target) else target
+            client = api if name.startswith("API") else session
+            if name.startswith("floor"):
+                client = requests.Session()
+            target_url = target(client) if callable(target) else target
             headers = {"HX-Request": "true"} if "HTMX" in name else None
-            client = requests.Session() if name.startswith("floor") else session
             results["pages"][name] = measure(client, target_url, headers)
             print(
                 f"  {backend:<10} {users:>9,} {name:<28} "

@@ -143,6 +143,9 @@ def user_rows(count: int, password_hash: str, totp_secret: str) -> Iterator[tupl
         last = created + timedelta(days=rng.randint(0, max((NOW - created).days, 1)))
         has_totp = i % 2 == 0
         email = OPERATOR_EMAIL if i == 1 else email_of(i)
+        # Raw inserts skip the factor registry's flush hook: an authenticator app, or a
+        # security key (every fourth user, see passkeys() below).
+        has_second_factor = has_totp or i % 4 == 0
         yield (
             i,
             email,
@@ -164,6 +167,7 @@ def user_rows(count: int, password_hash: str, totp_secret: str) -> Iterator[tupl
             0,
             False,
             canonical_email(email),
+            has_second_factor,
         )
 
 
@@ -189,6 +193,7 @@ USER_COLUMNS = (
     "password_change_required",
     # Raw inserts skip the model's hook: the key the sign-in lookup and unique index use.
     "email_canonical",
+    "has_second_factor",
 )
 
 

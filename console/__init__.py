@@ -36,6 +36,7 @@ __all__ = [
 FEATURES = (
     "console.web",
     "console.mail",
+    "console.jobs",
     "console.users",
     "console.roles",
     "console.lockout",
@@ -46,6 +47,7 @@ FEATURES = (
     "console.mfa",
     "console.sessions",
     "console.api",
+    "console.scim",
     "console.adoption",
 )
 

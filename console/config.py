@@ -61,6 +61,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     cfg["SQLALCHEMY_DATABASE_URI"] = env.get("DATABASE_URL") or default_database_url()
     if env.get("REDIS_URL"):
         cfg["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        # The job queue too (CONSOLE_JOBS_REDIS_URL, read below, may name another one).
+        cfg["CONSOLE_JOBS_REDIS_URL"] = env["REDIS_URL"]
     if env.get("MAIL_SERVER"):
         cfg["CONSOLE_MAIL_OUTBOX"] = False
         cfg["MAIL_SERVER"] = env["MAIL_SERVER"]

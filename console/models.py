@@ -7,8 +7,9 @@ which are a host's own when it brings them (SecurityConsole(db=..., user_model=.
 from __future__ import annotations
 
 from flask_security.models import fsqla_v4 as fsqla
-from sqlalchemy import Column, ForeignKey, Index, Integer
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer
 
+from .core.schema import MEMBER_CREATED, member_order_index_name
 from .extensions import db
 from .mixins import ConsoleRoleMixin, ConsoleUserMixin, ConsoleWebAuthnMixin
 
@@ -27,12 +28,15 @@ _saved = {name: getattr(fsqla.FsModels, name) for name in (*_SHIPPED, "roles_use
 for _name, _value in _SHIPPED.items():
     setattr(fsqla.FsModels, _name, _value)
 # Flask-Security's association table has neither a primary key nor an index, so the
-# user loader's join and every role's member list scan it. This one has both.
+# user loader's join and every role's member list scan it. This one has both, and the
+# member's creation date that orders the user list of one role (console.core.schema).
 roles_users = db.Table(
     "roles_users",
     Column("user_id", Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("role_id", Integer, ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+    Column(MEMBER_CREATED, DateTime, nullable=True),
     Index("ix_roles_users_role_id_user_id", "role_id", "user_id"),
+    Index(member_order_index_name("roles_users", "role_id"), "role_id", MEMBER_CREATED, "user_id"),
 )
 fsqla.FsModels.roles_users = roles_users
 

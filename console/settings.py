@@ -61,6 +61,46 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_MFA_BREAKGLASS_TTL": timedelta(minutes=30),
     # API: personal access tokens live at most this long (the creation form's choices)
     "CONSOLE_API_TOKEN_MAX_LIFETIME": timedelta(days=365),
+    # API requests per token (or signed-in user, or address before either is known)
+    "CONSOLE_RATELIMIT_API": "600 per minute",
+    # Background jobs (console.jobs, on Huey): Redis when set (REDIS_URL sets it too), else
+    # a SQLite file ("" for one next to a SQLite database, or in the instance folder).
+    "CONSOLE_JOBS_REDIS_URL": None,
+    "CONSOLE_JOBS_SQLITE_PATH": "",
+    # The queue's name in its storage: consoles sharing one Redis each take their own.
+    "CONSOLE_JOBS_QUEUE_NAME": "security-console",
+    # Run each job in the process that starts it, before the request answers (tests and
+    # scripts; a web server would wait for the whole job).
+    "CONSOLE_JOBS_IMMEDIATE": False,
+    # Items per batch: each batch and its progress commit together.
+    "CONSOLE_JOBS_BATCH_SIZE": 200,
+    # Threads of `flask console worker` (its --workers option overrides it).
+    "CONSOLE_JOBS_WORKERS": 2,
+    # A running job whose worker has not reported for this long was interrupted: the
+    # workers' periodic check resumes it from its last committed batch.
+    "CONSOLE_JOBS_STALE_AFTER": timedelta(minutes=5),
+    # Finished jobs and their reports are purged after this long.
+    "CONSOLE_JOBS_RETENTION": timedelta(days=90),
+    # SCIM 2.0 provisioning (console.scim): what DELETE /Users/{id} does, "deactivate" (the
+    # account stays, deactivated, and SCIM no longer shows it) or "delete" (removed for good)
+    "CONSOLE_SCIM_DELETE": "deactivate",
+    # Accounts a provider creates are mailed an invitation to set their password.
+    "CONSOLE_SCIM_INVITE": True,
+    # Resources per list page when the provider asks for none, and the most it may ask for.
+    "CONSOLE_SCIM_PAGE_SIZE": 100,
+    "CONSOLE_SCIM_PAGE_SIZE_MAX": 200,
+    # A group (role) lists its members only up to this many; beyond, ask with
+    # excludedAttributes=members and filter /Users instead.
+    "CONSOLE_SCIM_GROUP_MEMBERS_MAX": 1000,
+    # Enterprise extension attributes -> the host's declared user fields that hold them
+    # (console.core.user_fields); only attributes whose field is declared are published.
+    "CONSOLE_SCIM_ENTERPRISE_FIELDS": {
+        "employeeNumber": "employee_number",
+        "costCenter": "cost_center",
+        "organization": "organization",
+        "division": "division",
+        "department": "department",
+    },
     # Languages
     "CONSOLE_LANGUAGES": ("en", "de", "fr", "es", "ja"),
     "CONSOLE_DEFAULT_TIMEZONE": "UTC",

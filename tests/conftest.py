@@ -94,6 +94,9 @@ def app_config(database_url: str, request: pytest.FixtureRequest) -> dict[str, A
         # Each refusal of a locked account is its own event, written by its request: no
         # timer outlives the test (tests/lockout/test_lockout.py covers the counting).
         "CONSOLE_LOCKOUT_REFUSAL_INTERVAL": timedelta(0),
+        # A job runs where it is started, before the call returns (tests/jobs also runs a
+        # real Huey consumer on its SQLite storage).
+        "CONSOLE_JOBS_IMMEDIATE": True,
     }
     config.update(_settings_from_markers(request))
     return config

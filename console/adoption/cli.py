@@ -48,7 +48,10 @@ def _adopt(batch: int) -> None:
     click.echo(
         f"Adopted: {_summary(report.added) or 'no schema change'}; "
         f"{report.addresses_set} canonical addresses set, "
-        f"{report.counts_fixed} role member counts set. "
+        f"{report.counts_fixed} role member counts set, "
+        f"{report.flags_set} second-factor flags set, "
+        f"{report.member_dates_set} membership dates set, "
+        f"{report.permissions_granted} permissions granted to full administrators. "
         "Undo with `flask console adopt --undo`."
     )
 

@@ -4,8 +4,9 @@ Each step is made and recorded in one transaction (the record's row first: SQLit
 driver opens a transaction only at a write, and the DDL after it then belongs to it), so
 a run stopped half-way is finished by running the command again, and --undo removes what
 was recorded. The values the console derives from the host's rows (the canonical
-address, role member counts) are written in keyset batches, each its own transaction,
-and only where they are missing or wrong: a second run finds nothing to write.
+address, role member counts, the has-second-factor flag, the memberships' copy of each
+member's creation date) are written in keyset batches, each its own transaction, and only
+where they are missing or wrong: a second run finds nothing to write.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from ..core import factor_flag
 from ..core.emails import canonical_email
 from ..core.models import Models, models
-from ..core.schema import membership_columns
+from ..core.permissions import ADDED_LATER
+from ..core.schema import MEMBER_CREATED, membership_columns
 from . import database, plan, record
 from .record import Step
 
@@ -40,12 +43,22 @@ class Report:
     added: list[Step] = field(default_factory=list)
     addresses_set: int = 0
     counts_fixed: int = 0
+    flags_set: int = 0
+    member_dates_set: int = 0
+    permissions_granted: int = 0
     removed: list[Step] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether the run changed anything at all."""
-        return bool(self.added or self.addresses_set or self.counts_fixed or self.removed)
+        derived = (
+            self.addresses_set
+            + self.counts_fixed
+            + self.flags_set
+            + self.member_dates_set
+            + self.permissions_granted
+        )
+        return bool(self.added or derived or self.removed)
 
 
 def _quiet(label: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
@@ -95,6 +108,11 @@ def adopt(batch: int = BATCH, progress: Progress = _quiet) -> Report:
     _refuse_duplicates(engine, m)
     _apply(engine, m, (plan.index_steps, plan.trigger_steps), report)
     report.counts_fixed = _recount_members(engine, m, batch, progress)
+    # After the triggers: a membership or factor written meanwhile is kept by them (or by
+    # the new code's flushes); these passes fill in what was there before.
+    report.flags_set = _fill_second_factor_flags(engine, m, batch, progress)
+    report.member_dates_set = _fill_member_dates(engine, m, batch, progress)
+    report.permissions_granted = _grant_added_permissions(engine, m)
     return report
 
 
@@ -227,6 +245,88 @@ def _refuse_duplicates(engine: Engine, m: Models) -> None:
                     "per address: change all but one of each group, then run "
                     "`flask console adopt` again (it goes on where it stopped)."
                 )
+
+
+def _user_batches(
+    engine: Engine, m: Models, batch: int, label: str, progress: Progress
+) -> Iterator[tuple[Connection, list[int]]]:
+    """Every user id in keyset batches, each with its own transaction, under a progress bar."""
+    users = _bare(m.User.__table__, "id")
+    with engine.connect() as connection:
+        total = connection.scalar(sa.select(sa.func.count()).select_from(users)) or 0
+    last = None
+    with progress(label, total) as advance:
+        while True:
+            query = sa.select(users.c.id).order_by(users.c.id).limit(batch)
+            if last is not None:
+                query = query.where(users.c.id > last)
+            with _transaction(engine) as connection:
+                ids = list(connection.execute(query).scalars())
+                if not ids:
+                    return
+                yield connection, ids
+            last = ids[-1]
+            advance(len(ids))
+
+
+def _fill_second_factor_flags(engine: Engine, m: Models, batch: int, progress: Progress) -> int:
+    """user.has_second_factor as the factor registry computes it, where it is wrong.
+
+    Every account is checked, not only new ones: the application before the console (still
+    serving during the change-over) sets factors up without keeping the flag.
+    """
+    label = f"Checking {m.User.__table__.name}.has_second_factor"
+    return sum(
+        factor_flag.refresh(connection, ids)
+        for connection, ids in _user_batches(engine, m, batch, label, progress)
+    )
+
+
+def _fill_member_dates(engine: Engine, m: Models, batch: int, progress: Progress) -> int:
+    """The user-role table's copy of each member's create_datetime, where it is missing or
+    stale (the triggers keep it from now on)."""
+    user_table = m.User.__table__
+    user_column, _ = membership_columns(m.roles_users, user_table, m.Role.__table__)
+    members = _bare(m.roles_users, user_column.name, MEMBER_CREATED)
+    users = _bare(user_table, "id", "create_datetime")
+    member, copy = members.c[user_column.name], members.c[MEMBER_CREATED]
+    created = sa.select(users.c.create_datetime).where(users.c.id == member).scalar_subquery()
+    written = 0
+    label = f"Copying creation dates to {m.roles_users.name}"
+    for connection, ids in _user_batches(engine, m, batch, label, progress):
+        result = connection.execute(
+            sa.update(members)
+            .where(member.in_(ids), sa.or_(copy.is_(None), copy != created))
+            .values({MEMBER_CREATED: created})
+        )
+        written += result.rowcount or 0
+    return written
+
+
+def _grant_added_permissions(engine: Engine, m: Models) -> int:
+    """Grant each permission a console release added to the roles that held everything that
+    was full administration before it: an application adopted before that release keeps
+    its full administrators. A role that never held the console's permissions is untouched.
+    """
+    roles = _bare(m.Role.__table__, "id", "permissions")
+    granted = 0
+    with _transaction(engine) as connection:
+        for role_id, text in connection.execute(sa.select(roles.c.id, roles.c.permissions)):
+            # Flask-Security's AsaList: the names joined by commas.
+            held = [name for name in (text or "").split(",") if name]
+            added = [
+                name
+                for name, before in ADDED_LATER.items()
+                if before <= set(held) and name not in held
+            ]
+            if added:
+                connection.execute(
+                    sa.update(roles)
+                    .where(roles.c.id == role_id)
+                    .values(permissions=",".join([*held, *added]))
+                )
+                granted += len(added)
+    return granted
 
 
 def _recount_members(engine: Engine, m: Models, batch: int, progress: Progress) -> int:

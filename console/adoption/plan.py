@@ -3,8 +3,9 @@
 Nothing here writes. The target is the configured metadata itself, so table names, the
 host's user-role table and every index are the ones `db.create_all()` would make: the
 console's own tables (console.core.schema), the columns the console's mixins put on the
-host's user, role and WebAuthn models, the indexes the models declare on those tables
-and on the user-role table, and the triggers that keep `member_count`.
+host's user, role and WebAuthn models and the one it puts on the user-role table, the
+indexes the models declare on those tables and on the user-role table, and the triggers
+that keep `member_count` and the memberships' copy of each member's creation date.
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql.elements import UnaryExpression
 
 from ..core.models import Models
-from ..core.schema import COPY, MEMBER_COUNT, member_count_triggers
+from ..core.schema import (
+    COPY,
+    MEMBER_COUNT,
+    MEMBER_CREATED,
+    MEMBER_CREATED_FROM,
+    member_count_triggers,
+    member_created_triggers,
+)
 from ..mixins import ConsoleRoleMixin, ConsoleUserMixin, ConsoleWebAuthnMixin
 from . import database
 from .record import Step
 
-_TRIGGER = re.compile(r'CREATE TRIGGER\s+"?(\w+)"?', re.IGNORECASE)
+# A trigger's name and the table it is on (the first ON after the name).
+_TRIGGER = re.compile(r'CREATE TRIGGER\s+"?(\w+)"?.*?\bON\s+"?(\w+)"?', re.IGNORECASE | re.DOTALL)
 _FUNCTION = re.compile(r'CREATE (?:OR REPLACE )?FUNCTION\s+"?(\w+)"?', re.IGNORECASE)
 
 
@@ -48,7 +57,8 @@ def console_tables(m: Models) -> list[Table]:
 
 
 def mixin_columns(m: Models) -> list[Column[Any]]:
-    """The columns the console's mixins put on the host's models, model by model."""
+    """The columns the console's mixins put on the host's models, model by model, and the
+    one console.core.schema puts on the user-role table."""
     found = []
     for model, mixin in (
         (m.User, ConsoleUserMixin),
@@ -57,6 +67,7 @@ def mixin_columns(m: Models) -> list[Column[Any]]:
     ):
         names = [name for name, value in vars(mixin).items() if isinstance(value, Column)]
         found.extend(model.__table__.c[name] for name in names)
+    found.append(m.roles_users.c[MEMBER_CREATED])
     return found
 
 
@@ -105,17 +116,25 @@ def index_steps(connection: Connection, m: Models) -> list[Planned]:
 
 
 def trigger_steps(connection: Connection, m: Models) -> list[Planned]:
-    """The triggers (and on PostgreSQL their function) that keep role.member_count."""
+    """The triggers (and on PostgreSQL their functions) that keep role.member_count and the
+    memberships' copy of each member's creation date."""
     roles_users = m.roles_users
     role_table, role_column = roles_users.info[MEMBER_COUNT]
-    existing = database.trigger_names(connection, roles_users.name)
+    user_table, user_column = roles_users.info[MEMBER_CREATED_FROM]
+    statements = (
+        *member_count_triggers(connection, roles_users.name, role_table, role_column),
+        *member_created_triggers(connection, roles_users.name, user_table, user_column),
+    )
+    existing: dict[str, set[str]] = {}
     planned = []
-    for statement in member_count_triggers(connection, roles_users.name, role_table, role_column):
+    for statement in statements:
         trigger = _TRIGGER.search(statement)
         if trigger is not None:
-            name = trigger.group(1)
-            if name not in existing:
-                planned.append(Planned(Step("trigger", roles_users.name, name), _run(statement)))
+            name, table = trigger.groups()
+            if table not in existing:
+                existing[table] = database.trigger_names(connection, table)
+            if name not in existing[table]:
+                planned.append(Planned(Step("trigger", table, name), _run(statement)))
             continue
         function = _FUNCTION.search(statement)
         if function is not None and not database.function_exists(connection, function.group(1)):

@@ -20,16 +20,36 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     from ..core import actions, problems, sections
     from ..extensions import csrf
     from ..settings import setting
-    from . import auth, me, models, operations, pages, users, views  # noqa: F401 - models
+    from . import (  # noqa: F401 - models
+        auth,
+        dashboard,
+        limits,
+        me,
+        models,
+        operations,
+        pages,
+        refresh_tokens,
+        roles,
+        users,
+        views,
+    )
     from .events import ACTIONS
     from .spec import make_api
 
+    limits.check_rate(app)
     actions.declare(ACTIONS)
     base = f"{state.url_prefix}{API_PATH}"
     problems.register_path(app, base)
     api = make_api(app, f"{setting('CONSOLE_SITE_NAME', app.config)} API")
     app.extensions["console.api"] = api
-    resources = (users.blp, operations.blp, me.blp)
+    resources = (
+        users.blp,
+        roles.blp,
+        operations.blp,
+        refresh_tokens.blp,
+        dashboard.blp,
+        me.blp,
+    )
     for blp in resources:
         # Token requests carry no CSRF token; auth.authenticate checks it for the session.
         csrf.exempt(blp)
@@ -40,6 +60,9 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     def _authenticate_api() -> None:
         if request.blueprint in names:
             auth.authenticate()
+
+    # Every response of a request whose budget was counted, errors included.
+    app.after_request(limits.add_fields)
 
     app.register_blueprint(views.bp, url_prefix=base)
     pages.init_app(app, state)

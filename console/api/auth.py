@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..core.freshness import CREDENTIAL_ISSUED_AT
 from ..extensions import csrf
-from . import tokens
+from . import limits, tokens
 from .problems import ApiProblem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -27,11 +27,13 @@ def _bearer() -> str | None:
 
 
 def authenticate() -> None:
-    """before_request of the API's resources: set the caller, or refuse with a 401."""
+    """before_request of the API's resources: set the caller, or refuse with a 401 (or a
+    429 once the caller's budget is spent: counted before the request writes anything)."""
     secret = _bearer()
     if secret is not None:
         found = tokens.authenticate(secret)
         if found is None:
+            limits.spend(limits.for_address())
             raise ApiProblem(
                 401,
                 "invalid_token",
@@ -39,6 +41,7 @@ def authenticate() -> None:
                 headers={"WWW-Authenticate": INVALID},
             )
         token, owner = found
+        limits.spend(limits.for_token(token.key))
         tokens.record_use(token, owner, request.remote_addr)
         g.api_token = token
         g.api_actor = tokens.TokenActor(owner, tokens.scoped_permissions(token, owner))
@@ -47,12 +50,14 @@ def authenticate() -> None:
         g.setdefault(CREDENTIAL_ISSUED_AT, _timestamp(token.created_at))
         return
     if current_user.is_authenticated:
+        limits.spend(limits.for_user(current_user.id))
         if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED"):
             # The API's blueprints are exempt from the app-wide check, which would refuse
             # token requests; a request riding on the session cookie still needs the token.
             csrf.protect()
         g.api_actor = current_user._get_current_object()
         return
+    limits.spend(limits.for_address())
     raise ApiProblem(
         401,
         "unauthenticated",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
@@ -55,3 +58,15 @@ def blueprint(name: str, import_name: str, description: str) -> Blueprint:
     blp.register_error_handler(Exception, handle)
     blp.after_request(escape_markup)
     return blp
+
+
+def documents_problems(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
+    """Document the problem responses an operation gives besides `default` (the shared
+    components of console.api.spec, each a problem+json document)."""
+
+    def decorator(view: Any) -> Any:
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorator

@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 import marshmallow as ma
-from flask import url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 
 from ..audit import flows as audit_flows
 from ..audit import query as audit_query
 from ..audit.models import AuditEvent
-from ..core import policy
+from ..core import downloads, policy
 from ..extensions import db
 from ..mfa import flows as mfa_flows
 from ..sessions import flows as session_flows
@@ -182,7 +182,9 @@ class EventPageSchema(PageSchema):
     items = ma.fields.List(ma.fields.Nested(EventSchema), required=True)
 
 
-class EventQuery(ma.Schema):
+class EventFilterQuery(ma.Schema):
+    """The trail's filters, as the page reads them (console.audit.query.EventFilter)."""
+
     actor = ma.fields.String(
         validate=ma.validate.Length(max=320), metadata={"description": "Email prefix"}
     )
@@ -195,6 +197,9 @@ class EventQuery(ma.Schema):
     ip = ma.fields.String(validate=ma.validate.Length(max=45))
     since = ma.fields.String(validate=ma.validate.Length(max=32))
     until = ma.fields.String(validate=ma.validate.Length(max=32))
+
+
+class EventQuery(EventFilterQuery):
     before = ma.fields.Integer(
         validate=ma.validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Cursor (from `next`)"},
@@ -215,6 +220,22 @@ def _event(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def event_filter_from(args: dict[str, Any]) -> audit_query.EventFilter:
+    """The page's filter from the validated query; filters it cannot read are a 422."""
+    names = EventFilterQuery().fields
+    event_filter = audit_query.EventFilter.from_args(
+        {k: str(v) for k, v in args.items() if k in names}
+    )
+    if event_filter.errors:
+        raise ApiProblem(
+            422,
+            "invalid_request",
+            _l("Some filters could not be read: see errors."),
+            errors={k: [str(v)] for k, v in event_filter.errors.items()},
+        )
+    return event_filter
+
+
 @blp.route("/audit/events")
 class Events(MethodView):
     @blp.arguments(EventQuery, location="query", as_kwargs=True)
@@ -223,15 +244,7 @@ class Events(MethodView):
         """The audit trail, newest first, filtered like the page; keyset pages through
         `next`. Needs audit:read."""
         policy.require(auth.actor(), "audit:read")
-        text = {k: str(v) for k, v in args.items() if k not in ("before", "size")}
-        event_filter = audit_query.EventFilter.from_args(text)
-        if event_filter.errors:
-            raise ApiProblem(
-                422,
-                "invalid_request",
-                _l("Some filters could not be read: see errors."),
-                errors={k: [str(v)] for k, v in event_filter.errors.items()},
-            )
+        event_filter = event_filter_from(args)
         size = args.get("size") or setting("CONSOLE_PAGE_SIZE")
         result = audit_query.page(event_filter, args.get("before"), size)
         following = None
@@ -246,6 +259,67 @@ class Events(MethodView):
             )
             headers["Link"] = f'<{following}>; rel="next"'
         return {"items": [_event(e) for e in result.events], "next": following}, 200, headers
+
+
+class ExportQuery(EventFilterQuery):
+    format = ma.fields.String(
+        load_default="csv",
+        validate=ma.validate.OneOf(list(audit_flows.EXPORT_FORMATS)),
+        metadata={"description": "`csv` (the default), or `jsonl` for JSON Lines"},
+    )
+
+
+# What the document says of an export's body: text, one event per line after a CSV header.
+EXPORT_COLUMNS_TEXT = ", ".join(audit_flows.EXPORT_COLUMNS)
+CSV_BODY = {
+    "type": "string",
+    "description": f"A header line, then one event per line: {EXPORT_COLUMNS_TEXT}",
+}
+JSONL_BODY = {
+    "type": "string",
+    "description": f"One JSON object per line with the keys {EXPORT_COLUMNS_TEXT}",
+}
+EXPORTED = "The matching events, newest first, streamed"
+CONTENT_DISPOSITION = {
+    "Content-Disposition": {
+        "description": "attachment, with the file name (audit.csv or audit.jsonl)",
+        "schema": {"type": "string"},
+    }
+}
+
+
+@blp.route("/audit/events/export")
+class EventsExport(MethodView):
+    @blp.arguments(ExportQuery, location="query", as_kwargs=True)
+    @blp.response(
+        200, CSV_BODY, content_type="text/csv", description=EXPORTED, headers=CONTENT_DISPOSITION
+    )
+    @blp.alt_response(
+        200,
+        schema=JSONL_BODY,
+        content_type="application/jsonl",
+        description=EXPORTED,
+        success=True,
+    )
+    @blp.alt_response(
+        200,
+        schema=JSONL_BODY,
+        content_type="application/x-ndjson",
+        description=EXPORTED,
+        success=True,
+    )
+    def get(self, format: str, **filters: Any) -> Any:  # noqa: A002 - the query's name
+        """The filtered trail as a file, read in keyset batches and streamed as it is read:
+        CSV (cells that would start a formula neutralized) or JSON Lines, served as
+        application/x-ndjson to a client whose Accept prefers that name. Dates are ISO 8601
+        UTC. The export is itself an audit event. Needs audit:read."""
+        event_filter = event_filter_from(filters)
+        rows = audit_flows.export(auth.actor(), format, event_filter)
+        export = audit_flows.EXPORT_FORMATS[format]
+        media_type = request.accept_mimetypes.best_match(
+            export.media_types, default=export.media_types[0]
+        )
+        return downloads.streamed(rows, media_type, export.filename)
 
 
 @blp.route("/audit/events/<int:event_id>")

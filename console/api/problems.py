@@ -46,6 +46,14 @@ USERS = {
     "invite_accepted": (409, "invite_accepted"),
     "inactive_invite": (409, "inactive_invite"),
 }
+# Role refusals not listed are input the flow cannot use (422).
+ROLES = {
+    "stale": (412, "stale"),
+    "name_taken": (409, "name_taken"),
+    "in_use": (409, "in_use"),
+    "already_member": (409, "already_member"),
+    "not_member": (409, "not_member"),
+}
 
 
 class ApiProblem(Exception):
@@ -88,7 +96,8 @@ def for_exception(error: Exception) -> Response | None:
         status, code = USERS.get(error.code, (409, error.code))
         return respond(status, code, str(error))
     if isinstance(error, RoleError):
-        return respond(422, error.code, str(error))
+        status, code = ROLES.get(error.code, (422, error.code))
+        return respond(status, code, str(error))
     if isinstance(error, TokenError):
         return respond(422, error.code, str(error))
     if isinstance(error, MfaError):

@@ -12,6 +12,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from ..core.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
+from . import limits
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1"
@@ -68,12 +69,17 @@ def make_api(app: Flask, title: str) -> ConsoleApi:
                     "Every operator action of the console as JSON. Authenticate with a "
                     "personal access token (`Authorization: Bearer sct_...`) or the "
                     "browser session (writes then need the `X-CSRFToken` header). Errors "
-                    "are RFC 9457 problem details with a stable `code`."
+                    "are RFC 9457 problem details with a stable `code`. Each token (or "
+                    "signed-in user) has a budget of requests: every response says what is "
+                    "left in the `RateLimit` field, and a spent budget is a 429 with "
+                    "`Retry-After`."
                 )
             },
+            "extra_plugins": [limits.RateLimitDoc()],
         },
     )
     api.init_app(app)
+    limits.document(api.spec, ProblemSchema, PROBLEM_MEDIA_TYPE)
     api.spec.components.security_scheme(
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "A personal access token"},

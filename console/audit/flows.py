@@ -7,12 +7,13 @@ import io
 import json
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_security import naive_utcnow
 
-from ..core import actions, dates
+from ..core import actions, dates, policy
 from ..core.spreadsheet import neutralize
 from ..extensions import db
 from ..settings import setting
@@ -122,12 +123,17 @@ def _row(event: Any) -> dict[str, Any]:
     }
 
 
+# Events read per keyset query of an export: one chunk of output each, so an export of the
+# whole trail holds one batch in memory at a time.
+EXPORT_BATCH = 1000
+
+
 def export_csv(event_filter: EventFilter) -> Iterator[str]:
     """The matching events as CSV, newest first, a chunk per batch."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    for batch in iterate(event_filter):
+    for batch in iterate(event_filter, EXPORT_BATCH):
         for event in batch:
             writer.writerow([neutralize(v) for v in _row(event).values()])
         yield buffer.getvalue()
@@ -138,10 +144,36 @@ def export_csv(event_filter: EventFilter) -> Iterator[str]:
 
 def export_jsonl(event_filter: EventFilter) -> Iterator[str]:
     """The matching events as JSON Lines, newest first; details stay structured."""
-    for batch in iterate(event_filter):
+    for batch in iterate(event_filter, EXPORT_BATCH):
         lines = []
         for event in batch:
             row = _row(event)
             row["details"] = json.loads(row["details"] or "{}")
             lines.append(json.dumps(row, ensure_ascii=False) + "\n")
         yield "".join(lines)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its media types (the first is the usual one, the others names
+    clients also ask for), its file name and the producer of its text."""
+
+    media_types: tuple[str, ...]
+    filename: str
+    produce: Callable[[EventFilter], Iterator[str]]
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    "csv": ExportFormat(("text/csv",), "audit.csv", export_csv),
+    "jsonl": ExportFormat(
+        ("application/jsonl", "application/x-ndjson"), "audit.jsonl", export_jsonl
+    ),
+}
+
+
+def export(actor: Any, kind: str, event_filter: EventFilter) -> Iterator[str]:
+    """The events `event_filter` matches as `kind` (a key of EXPORT_FORMATS), for an actor
+    who may read the trail; the export is recorded and committed before the first row."""
+    policy.require(actor, "audit:read")
+    record_export(actor, kind, event_filter)
+    return EXPORT_FORMATS[kind].produce(event_filter)

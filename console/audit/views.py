@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from ..core import downloads
 from ..core.guards import login_redirect, permission_required
 from ..core.htmx import render_page_or_fragment
 from ..core.paths import admin_route
@@ -55,29 +56,27 @@ def detail(event_id: int) -> Any:
     return render_template("audit/detail.html", event=event)
 
 
-def _export(kind: str, mimetype: str, producer: Any) -> Response:
+def _export(kind: str) -> Response:
     event_filter = query.EventFilter.from_args(request.args)
     if event_filter.errors:
         abort(400)
-    flows.record_export(current_user._get_current_object(), kind, event_filter)
-    response = Response(stream_with_context(producer(event_filter)), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="audit.{kind}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    rows = flows.export(current_user._get_current_object(), kind, event_filter)
+    export = flows.EXPORT_FORMATS[kind]
+    return downloads.streamed(rows, export.media_types[0], export.filename)
 
 
 @admin_route(bp, "/audit/export.csv", methods=["GET"])
 @permission_required("audit:read")
 def export_csv() -> Response:
     """The filtered trail as CSV, streamed."""
-    return _export("csv", "text/csv; charset=utf-8", flows.export_csv)
+    return _export("csv")
 
 
 @admin_route(bp, "/audit/export.jsonl", methods=["GET"])
 @permission_required("audit:read")
 def export_jsonl() -> Response:
     """The filtered trail as JSON Lines, streamed."""
-    return _export("jsonl", "application/jsonl; charset=utf-8", flows.export_jsonl)
+    return _export("jsonl")
 
 
 @bp.get("/account/activity")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import case, false, or_, select
+from sqlalchemy import case, false, or_, select, true
 
 from ..extensions import db
 from .models import models
@@ -28,6 +28,10 @@ def _no_alerts(user: Any) -> tuple[Alert, ...]:
     return ()
 
 
+def _watches_nothing() -> tuple[Any, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Factor:
     """One kind of factor a user may set up, declared once by the feature that owns it.
@@ -40,6 +44,10 @@ class Factor:
     removes the factor from an account without committing, auditing or mailing: the
     operator's flows do those once around it. `actions` are the audit actions about it;
     `alerts(user)` what the security center asks the account holder to do about it.
+    `watches()` names the mapped attributes `condition()` reads: columns of the user model,
+    and for another table the column holding its user id (a row added, removed or changed
+    there changes the answer for that user); a flush that touches one recomputes the
+    account's kept `has_second_factor` flag (console.core.factor_flag).
     """
 
     key: str
@@ -51,6 +59,7 @@ class Factor:
     actions: tuple[str, ...] = ()
     order: int = 100
     alerts: Callable[[Any], Iterable[Alert]] = _no_alerts
+    watches: Callable[[], tuple[Any, ...]] = _watches_nothing
 
     def __str__(self) -> str:
         return str(self.label)
@@ -92,9 +101,19 @@ def alerts(user: Any) -> list[Alert]:
 
 
 def has_second_factor_condition() -> Any:
-    """SQL over the user table: the account has at least one second factor."""
+    """SQL over the user table: the account has at least one second factor (computed)."""
     conditions = [f.condition() for f in second_factors()]
     return or_(*conditions) if conditions else false()
+
+
+def has_second_factor_flag(wanted: bool = True) -> Any:
+    """SQL over the user table: the kept flag equals `wanted`.
+
+    The flag is has_second_factor_condition() stored per account (console.core.factor_flag)
+    and indexed with the list's order, so a filtered page reads its rows in order; an
+    equality, not IS / IS NOT, so that PostgreSQL can use that index for either answer.
+    """
+    return models().User.has_second_factor == (true() if wanted else false())
 
 
 def condition_of(keys: Iterable[str]) -> Any:

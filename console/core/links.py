@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Flask, current_app
 
-# The pages a feature can provide: operators' pages of one object ("user", "role": the
-# builder gets the object or its id) and the signed-in account's own pages (no argument).
-KINDS = ("user", "role", "account.sessions", "account.activity", "account.passkeys")
+# The pages a feature can provide: operators' pages of one object ("user", "role", "job":
+# the builder gets the object or its id) and the signed-in account's own pages (no argument).
+KINDS = ("user", "role", "job", "account.sessions", "account.activity", "account.passkeys")
 
 Builder = Callable[..., str]
 

@@ -22,6 +22,29 @@ PERMISSIONS: dict[str, Any] = {
     "mfa:reset": _l("Remove keys and reset other users' second factors"),
     "audit:read": _l("Read and export the audit trail"),
     "mail:read": _l("Read the development mail outbox"),
+    # Carried by the token of an identity provider's service account (console.scim); the
+    # provider's changes also need users:write and roles:write, like an operator's.
+    "scim:provision": _l("Provision accounts and groups from an identity provider over SCIM"),
+}
+
+# Permissions a release added, each with the set that was full administration before it:
+# a role holding all of that set is granted the newcomer, so that it stays full
+# administration (the shipped models' migration does it, `flask console adopt` for a host's).
+ADDED_LATER: dict[str, frozenset[str]] = {
+    "scim:provision": frozenset(
+        [
+            "users:read",
+            "users:write",
+            "roles:read",
+            "roles:write",
+            "sessions:read",
+            "sessions:revoke",
+            "mfa:read",
+            "mfa:reset",
+            "audit:read",
+            "mail:read",
+        ]
+    ),
 }
 
 # The role created for the first operator; holding every permission is "full administration".

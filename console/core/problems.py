@@ -8,6 +8,7 @@ with a stable `code`, and its JSON bodies are left to the feature's own schemas.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, has_request_context, json, request
@@ -36,11 +37,32 @@ STATUS_CODES = {
 }
 
 
-def register_path(app: Flask, path: str) -> None:
-    """Render errors under `path` (a URL path prefix) as problem details."""
+# app.extensions key: API path -> the function rendering that path's errors in a format of
+# its own (SCIM answers with its Error schema, RFC 7644 §3.12).
+RENDERERS = "console.problem_renderers"
+Renderer = Callable[[int, str, Any, dict[str, str]], Response]
+
+
+def register_path(app: Flask, path: str, render: Renderer | None = None) -> None:
+    """Render errors under `path` (a URL path prefix) as problem details, or with `render`
+    (status, code, detail, headers) when the path's protocol has an error format of its own."""
     paths = app.extensions["console"].api_paths
     if path not in paths:
         paths.append(path.rstrip("/"))
+    if render is not None:
+        app.extensions.setdefault(RENDERERS, {})[path.rstrip("/")] = render
+
+
+def _renderer() -> Renderer | None:
+    """The error format of the registered path this request is under, if it has its own."""
+    renderers = current_app.extensions.get(RENDERERS) or {}
+    if not renderers or not has_request_context():
+        return None
+    path = request.path
+    for prefix, render in renderers.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return render
+    return None
 
 
 def is_api_request() -> bool:
@@ -65,6 +87,9 @@ def problem(
 ) -> Response:
     """A problem+json response: `code` is stable for clients, `title` and `detail` are text."""
     code = code or STATUS_CODES.get(status, "error")
+    render = _renderer()
+    if render is not None:
+        return render(status, code, detail if detail is not None else title, headers or {})
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + code,
         "title": str(title),

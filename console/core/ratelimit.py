@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter): features declare the endpoints that check a credential or
-send mail, and one before-request check counts them per client address and per account."""
+send mail, and one before-request check counts them per client address and per account;
+`spend` counts a budget a feature keys itself (the API's, per token)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
@@ -101,6 +103,43 @@ def _check() -> None:
     except Exception:  # noqa: BLE001
         # A counter store that is down must not lock everyone out; the lockout still holds.
         log.exception("rate limit store unavailable; request allowed")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one subject has left under a rate after a request (for RateLimit headers)."""
+
+    quota: int
+    window: int  # seconds
+    remaining: int
+    reset: int  # seconds until a spent request is given back (at least 1)
+    allowed: bool
+
+
+def spend(rate: str, scope: str, subject: str) -> Budget | None:
+    """Count one request of `subject` against `rate` ("600 per minute"), kept apart from other
+    limits by `scope`, in the limiter's store (Redis: shared by every worker and host).
+
+    None when the limiter is switched off, or its store is down (the request is allowed then).
+    A refused request is not counted: a client that waits gets its budget back.
+    """
+    own: Limiter | None = current_app.extensions.get(EXTENSION_KEY)
+    if own is None or not own.enabled:
+        return None
+    item = parse(rate)
+    try:
+        allowed = own.limiter.hit(item, scope, subject)
+        reset_at, remaining = own.limiter.get_window_stats(item, scope, subject)
+    except Exception:  # noqa: BLE001
+        log.exception("rate limit store unavailable; request allowed")
+        return None
+    return Budget(
+        quota=item.amount,
+        window=item.get_expiry(),
+        remaining=max(0, remaining),
+        reset=max(1, math.ceil(reset_at - time.time())),
+        allowed=allowed,
+    )
 
 
 def init_app(app: Flask) -> None:

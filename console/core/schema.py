@@ -8,19 +8,22 @@ whose MetaData has no bind key on the session's default engine, so they are read
 written through whichever SQLAlchemy object the console was given.
 
 `attach()` puts the schema side into the configured MetaData: a copy of every console
-table with a real foreign key (ON DELETE as each `user_key()` says) to the configured
-user table, whatever its name, so that `db.create_all()`, `flask db migrate` and Alembic's
-comparison see the console's tables next to the host's; indexes on the user-role table
-when it has none (Flask-Security's fsqla table has neither key nor index); and the triggers
-that keep `role.member_count` when `create_all()` makes that table. A schema made by the
-console's migrations gets the same objects from them.
+table with a real foreign key (ON DELETE as each `user_key()` or `role_key()` says) to
+the configured user or role table, whatever its name, so that `db.create_all()`,
+`flask db migrate` and Alembic's comparison see the console's tables next to the host's;
+indexes on the user-role table when it has none (Flask-Security's fsqla table has
+neither key nor index); a copy of each member's creation date on that table, indexed
+after the role, so that the user list's default page of one role's members is read in
+order; and the triggers that keep `role.member_count` and that copy when `create_all()`
+makes that table. A schema made by the console's migrations gets the same objects from
+them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Index, MetaData, Table, event
+from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Index, MetaData, Table, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase
 
@@ -33,6 +36,13 @@ USER_KEY = "console_user_key"
 COPY = "console_table"
 # Table.info key of the user-role table: the role table and column its triggers update.
 MEMBER_COUNT = "console_member_count"
+# Table.info key of the user-role table: the user table and the user-id column its
+# creation-date triggers read.
+MEMBER_CREATED_FROM = "console_member_created_from"
+# The user-role table's copy of the member's create_datetime, kept by triggers (never
+# written by the console): with the role before it, it orders the list of a role's members
+# as the user list orders everyone (newest first, then id).
+MEMBER_CREATED = "user_create_datetime"
 
 
 class ConsoleModel(DeclarativeBase):
@@ -48,6 +58,15 @@ class ConsoleModel(DeclarativeBase):
 def user_key(ondelete: str) -> dict[str, str]:
     """Column info for a user id: `Column(Integer, info=user_key("CASCADE"))`."""
     return {USER_KEY: ondelete}
+
+
+# Column.info key of a column holding a role id, and what deleting the role does to it.
+ROLE_KEY = "console_role_key"
+
+
+def role_key(ondelete: str) -> dict[str, str]:
+    """Column info for a role id: `Column(Integer, info=role_key("CASCADE"))`."""
+    return {ROLE_KEY: ondelete}
 
 
 def attach(metadata: MetaData, user_table: Table, roles_users: Table, role_table: Table) -> None:
@@ -69,8 +88,15 @@ def attach(metadata: MetaData, user_table: Table, roles_users: Table, role_table
                 copy.append_constraint(
                     ForeignKeyConstraint([column], [user_table.c.id], ondelete=ondelete)
                 )
-    _, role_column = _index_memberships(roles_users, user_table, role_table)
+            ondelete = column.info.get(ROLE_KEY)
+            if ondelete:
+                copy.append_constraint(
+                    ForeignKeyConstraint([column], [role_table.c.id], ondelete=ondelete)
+                )
+    user_column, role_column = _index_memberships(roles_users, user_table, role_table)
+    _order_memberships(roles_users, user_column, role_column)
     roles_users.info[MEMBER_COUNT] = (role_table.name, role_column.name)
+    roles_users.info[MEMBER_CREATED_FROM] = (user_table.name, user_column.name)
     if not event.contains(roles_users, "after_create", _create_member_count_triggers):
         event.listen(roles_users, "after_create", _create_member_count_triggers)
 
@@ -105,10 +131,82 @@ def _index_memberships(roles_users: Table, user_table: Table, role_table: Table)
     return user_column, role_column
 
 
+def _order_memberships(roles_users: Table, user_column: Any, role_column: Any) -> None:
+    # The copy is nullable: SQLite fills it after the row is in (its triggers cannot change
+    # NEW), and Flask-Security inserts memberships with the two ids alone.
+    if MEMBER_CREATED not in roles_users.c:
+        roles_users.append_column(Column(MEMBER_CREATED, DateTime, nullable=True))
+    name = member_order_index_name(roles_users.name, role_column.name)
+    if all(index.name != name for index in roles_users.indexes):
+        Index(name, role_column, roles_users.c[MEMBER_CREATED], user_column)
+
+
+def member_order_index_name(table: str, role_column: str) -> str:
+    """The name of the user-role table's (role, member's creation date, user) index."""
+    return f"ix_{table}_{role_column}_{MEMBER_CREATED}"
+
+
 def _create_member_count_triggers(target: Table, connection: Connection, **kw: Any) -> None:
     role_table, role_column = target.info[MEMBER_COUNT]
-    for statement in member_count_triggers(connection, target.name, role_table, role_column):
+    user_table, user_column = target.info[MEMBER_CREATED_FROM]
+    for statement in (
+        *member_count_triggers(connection, target.name, role_table, role_column),
+        *member_created_triggers(connection, target.name, user_table, user_column),
+    ):
         connection.exec_driver_sql(statement)
+
+
+def member_created_triggers(
+    connection: Connection, table: str, user_table: str, user_column: str
+) -> list[str]:
+    """Triggers keeping `table`'s copy of each member's create_datetime from `user_table`.
+
+    The same triggers as migration 2d9b6f0c8e17 (which names them for the shipped tables):
+    a membership takes its member's date when it is written, and a member whose date
+    changes carries it to their memberships. PostgreSQL sets it before the row is stored;
+    SQLite, which cannot change NEW, updates the new row after.
+    """
+    quote = connection.dialect.identifier_preparer.quote
+    members, users, member = quote(table), quote(user_table), quote(user_column)
+    copy = quote(MEMBER_CREATED)
+    prefix = f"tr_{table}_created"
+    if connection.dialect.name == "postgresql":
+        fill, carry = quote(f"{table}_created"), quote(f"{table}_created_carry")
+        return [
+            f"""CREATE OR REPLACE FUNCTION {fill}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.{copy} := (SELECT create_datetime FROM {users} WHERE id = NEW.{member});
+                RETURN NEW;
+            END $$""",  # noqa: S608
+            f"""CREATE OR REPLACE FUNCTION {carry}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE {members} SET {copy} = NEW.create_datetime WHERE {member} = NEW.id;
+                RETURN NULL;
+            END $$""",  # noqa: S608
+            f"""CREATE TRIGGER {quote(prefix + "_fill")}
+                BEFORE INSERT OR UPDATE OF {member} ON {members}
+                FOR EACH ROW EXECUTE FUNCTION {fill}()""",
+            f"""CREATE TRIGGER {quote(prefix + "_carry")}
+                AFTER UPDATE OF create_datetime ON {users} FOR EACH ROW
+                WHEN (OLD.create_datetime IS DISTINCT FROM NEW.create_datetime)
+                EXECUTE FUNCTION {carry}()""",
+        ]
+    return [
+        f"""CREATE TRIGGER {quote(prefix + "_fill")} AFTER INSERT ON {members} BEGIN
+            UPDATE {members} SET {copy} =
+                (SELECT create_datetime FROM {users} WHERE id = NEW.{member})
+            WHERE rowid = NEW.rowid;
+        END""",  # noqa: S608
+        f"""CREATE TRIGGER {quote(prefix + "_move")} AFTER UPDATE OF {member} ON {members} BEGIN
+            UPDATE {members} SET {copy} =
+                (SELECT create_datetime FROM {users} WHERE id = NEW.{member})
+            WHERE rowid = NEW.rowid;
+        END""",  # noqa: S608
+        f"""CREATE TRIGGER {quote(prefix + "_carry")} AFTER UPDATE OF create_datetime ON {users}
+            WHEN OLD.create_datetime IS NOT NEW.create_datetime BEGIN
+            UPDATE {members} SET {copy} = NEW.create_datetime WHERE {member} = NEW.id;
+        END""",  # noqa: S608
+    ]
 
 
 def member_count_triggers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from blinker import Namespace
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 _signals = Namespace()
 
@@ -32,8 +32,20 @@ console_event = _signals.signal("console-event")
 events_committed = _signals.signal("events-committed")
 
 
+# `g` key: details every event of the current request carries, such as the provisioning
+# client that asked for the change (a SCIM request names its token).
+CONTEXT = "console_event_context"
+
+
+def add_context(**details: Any) -> None:
+    """Add `details` to every event the current request emits from now on."""
+    g.setdefault(CONTEXT, {}).update(details)
+
+
 def emit(action: str, *, actor: Any = None, subject: Any = None, **details: Any) -> None:
     """Send `console_event` for the current app."""
+    if has_request_context() and g.get(CONTEXT):
+        details = {**g.get(CONTEXT), **details}
     console_event.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         action=action,

@@ -50,3 +50,9 @@ class ConsoleState:
     user_field_lengths: dict[str, int] = field(default_factory=dict)
     # URL path prefixes whose errors are problem details (console.core.problems).
     api_paths: list[str] = field(default_factory=list)
+    # Kinds of background job by key (console.core.jobs), and the queue that runs them
+    # (console.jobs.queue.JobQueue).
+    job_kinds: dict = field(default_factory=dict)
+    jobs: Any = None
+    # Work the job workers do on a schedule, by key (console.core.jobs.Periodic).
+    periodic_jobs: dict = field(default_factory=dict)

@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_security import naive_utcnow
 from werkzeug.routing import BuildError
 
 from ..core.guards import permission_required
 from ..core.permissions import has_permission
-from . import charts, figures, snapshot
+from . import charts, figures, overview, snapshot
 
 bp = Blueprint("dashboard", __name__)
 
@@ -30,8 +31,8 @@ def _dormant_link(users: figures.UserFigures) -> str | None:
 @permission_required("users:read")
 def index() -> Any:
     """Figures for the whole console on one page, from the stored snapshot."""
-    current = snapshot.load() or snapshot.compute_if_missing()
-    days = figures.daily(30)
+    shown = overview.read(current_user._get_current_object())
+    current, days = shown.snapshot, shown.days
     chart = charts.daily_chart(
         days,
         [
@@ -56,17 +57,14 @@ def index() -> Any:
             days=days,
             chart=chart,
             coverage=coverage,
-            totals={
-                "sign_ins": sum(d.sign_ins for d in days),
-                "failures": sum(d.failures for d in days),
-            },
+            totals=shown.totals,
             live_sessions=current.live_sessions if current else None,
-            recent=figures.recent_events(10),
+            recent=shown.recent,
             can_read_audit=has_permission("audit:read"),
             dormant_link=_dormant_link(users) if users else None,
         )
     )
-    if current is not None and current.stale(naive_utcnow()):
+    if shown.stale(naive_utcnow()):
         snapshot.refresh_after(response)
     return response
 

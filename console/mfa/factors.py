@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_security import naive_utcnow
 from sqlalchemy import Text, and_, exists, func, literal_column, select
 
+from ..core import factor_flag
 from ..core.factors import Alert, Factor, has_second_factor, register
 from ..core.models import models
 from ..extensions import db
@@ -43,6 +44,15 @@ def asked_as_second_factor(usage: str | None) -> bool:
 
 def _keys(user: Any, usage: str) -> list[Any]:
     return [key for key in getattr(user, "webauthn", None) or () if key.usage == usage]
+
+
+def _two_factor_columns() -> tuple[Any, ...]:
+    User = models().User
+    return (User.tf_primary_method, User.tf_totp_secret)
+
+
+def _key_owner() -> tuple[Any, ...]:
+    return (models().WebAuthn.user_id,)
 
 
 def _key_condition(usage: str) -> Any:
@@ -187,6 +197,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=lambda user: _reset_two_factor(user, "authenticator"),
         actions=("mfa.totp.enabled", "mfa.totp.disabled", "mfa.totp.reset"),
         order=10,
+        watches=_two_factor_columns,
     ),
     Factor(
         key="email",
@@ -197,6 +208,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=lambda user: _reset_two_factor(user, "email"),
         actions=("mfa.email.enabled", "mfa.email.disabled"),
         order=20,
+        watches=_two_factor_columns,
     ),
     Factor(
         key="security_key",
@@ -207,6 +219,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=lambda user: _delete_keys(user, SECONDARY),
         actions=KEY_ACTIONS,
         order=30,
+        watches=_key_owner,
     ),
     Factor(
         key="passkey",
@@ -217,6 +230,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=lambda user: _delete_keys(user, FIRST),
         actions=KEY_ACTIONS,
         order=40,
+        watches=_key_owner,
     ),
     Factor(
         key="authenticator_signin",
@@ -228,6 +242,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=_reset_signin_app,
         actions=("mfa.totp.reset",),
         order=50,
+        watches=lambda: (models().User.us_totp_secrets,),
     ),
     Factor(
         key="recovery_codes",
@@ -239,6 +254,7 @@ FACTORS: tuple[Factor, ...] = (
         actions=("mfa.recovery_codes.generated", "mfa.recovery_code.used"),
         order=60,
         alerts=_recovery_code_alerts,
+        watches=lambda: (models().User.mf_recovery_codes,),
     ),
     Factor(
         key="break_glass",
@@ -249,6 +265,7 @@ FACTORS: tuple[Factor, ...] = (
         reset=_reset_break_glass,
         actions=("mfa.breakglass.issued", "mfa.breakglass.used"),
         order=70,
+        watches=lambda: (BreakGlassCode.user_id,),
     ),
 )
 
@@ -257,6 +274,8 @@ APP_FACTORS = ("authenticator", "authenticator_signin")
 
 
 def init_app(app: Flask) -> None:
-    """Register every factor of this feature with the app's registry."""
+    """Register every factor of this feature with the app's registry, and keep each
+    account's has_second_factor flag in step with them."""
     for factor in FACTORS:
         register(app, factor)
+    factor_flag.install()

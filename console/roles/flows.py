@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Container
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, insert, literal, select
+from sqlalchemy import delete, exists, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import policy
@@ -29,6 +32,10 @@ MESSAGES = {
     "undeclared": _l(
         "The permission %(permission)s is not declared by this application: "
         "the console cannot grant it."
+    ),
+    "stale": _l(
+        "The role %(role)s was changed by someone else while you were editing. "
+        "Nothing was saved: review the current values and make your change again."
     ),
 }
 
@@ -68,6 +75,39 @@ def _snapshot(role: ConsoleRoleMixin) -> dict[str, Any]:
     }
 
 
+def content_tag(role: ConsoleRoleMixin) -> str:
+    """A digest of what an edit changes (name, description, permissions, MFA rule).
+
+    Roles carry no version column, so an edit proves it was made on the current role with
+    this digest instead; members come and go without making an edit of the role stale.
+    """
+    content = {
+        "name": role.name,
+        "description": role.description or "",
+        "permissions": sorted(role.get_permissions()),
+        "require_mfa": bool(role.require_mfa),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _assert_current(role: ConsoleRoleMixin, expected: Container[str]) -> None:
+    """Refuse an edit made on another version of `role` than the stored one.
+
+    A no-op UPDATE first takes the row's write lock on either database (SQLite ignores
+    FOR UPDATE), so the role read next is the newest and no other edit commits in between.
+    """
+    Role = models().Role
+    db.session.execute(
+        update(Role)
+        .where(Role.id == role.id)
+        .values(name=Role.name)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(role)
+    if content_tag(role) not in expected:
+        raise RoleError("stale", role=role.name)
+
+
 def _check_name(name: str, role_id: int | None) -> None:
     Role = models().Role
     stmt = select(Role.id).where(Role.name == name)
@@ -92,6 +132,7 @@ def create_role(
 ) -> ConsoleRoleMixin:
     """A new role carrying only declared permissions `actor` holds."""
     Role = models().Role
+    policy.require(actor, "roles:write")
     permissions = _grantable(permissions, [])
     guardrails.assert_can_hold(actor, permissions)
     _check_name(name, None)
@@ -119,11 +160,17 @@ def update_role(
     description: str,
     permissions: list[str],
     require_mfa: bool,
+    expected: Container[str] | None = None,
 ) -> dict[str, list[Any]]:
     """Apply an edit; returns the changes ({} when nothing changed, and nothing is signalled).
 
     `permissions` are the declared ones the role is to carry; undeclared ones stay as stored.
+    `expected`, when given, holds the content tags the edit may have been made on (an API
+    client's If-Match): any other stored version refuses the edit as stale.
     """
+    policy.require(actor, "roles:write")
+    if expected is not None:
+        _assert_current(role, expected)
     guardrails.assert_can_change(actor, role)
     permissions = _grantable(permissions, list(role.get_permissions()))
     guardrails.assert_can_hold(actor, permissions)
@@ -136,6 +183,8 @@ def update_role(
     }
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if not changes:
+        if expected is not None:
+            db.session.rollback()  # release the lock _assert_current took
         return {}
     stays_full = set(all_permissions()) <= set(permissions)
     guardrails.assert_role_keeps_an_admin(role, stays_full=stays_full)
@@ -157,6 +206,7 @@ def delete_role(
     """Delete `role`; its members, if any, first move to `reassign_to`. Returns how many moved."""
     Role = models().Role
     roles_users = models().roles_users
+    policy.require(actor, "roles:write")
     guardrails.assert_can_change(actor, role)
     members = guardrails.count_members(role)
     if members and reassign_to is None:

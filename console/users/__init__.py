@@ -19,7 +19,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     """Register the admin view, its navigation entry and the sign-in consequences."""
     from ..cli import console_cli
     from ..core import actions
-    from . import cli, enforce, invitations
+    from ..core import jobs as job_kinds
+    from . import bulk, cli, enforce, invitations
     from .admin import UserAdmin
     from .events import ACTIONS
 
@@ -46,6 +47,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     )
     enforce.init_app(app)
     invitations.init_app(app, state)
+    # "Every matching user": a bulk action over a filter, run as a background job.
+    job_kinds.register(app, bulk.job_kind())
     console_cli.add_command(cli.users_cli)
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context
 from flask_admin import BaseView, expose
 from flask_admin.actions import ActionsMixin, action
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core import dates, policy, sections
+from ..core import dates, links, policy, sections
 from ..core.admin import PermissionMixin
 from ..core.htmx import render_page_or_fragment
 from ..core.models import models
@@ -26,7 +26,7 @@ from ..core.user_fields import host_user_fields
 from ..extensions import db
 from ..mixins import ConsoleRoleMixin, ConsoleUserMixin
 from ..settings import setting
-from . import export, flows, query
+from . import bulk, export, flows, query
 from .forms import NotesForm, UserCreateForm, edit_form
 
 
@@ -93,6 +93,8 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
             },
             sorts=query.SORTS,
             bad_day=dates.BAD_DAY,
+            # "Every matching user" applies to the filters these rows were listed with.
+            matching_filters=bulk.filter_args(params),
         )
         if params.errors:
             response.status_code = 400
@@ -242,27 +244,27 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
 
     # --- actions: confirm, then run (one user or many) ----------------------------------
 
-    @action("activate", _l("Activate"))
+    @action("activate", bulk.ACTION_LABELS["activate"])
     def action_activate(self, ids: list[int]) -> flows.BulkResult:
         return flows.run_action(current_user._get_current_object(), "activate", ids)
 
-    @action("deactivate", _l("Deactivate"))
+    @action("deactivate", bulk.ACTION_LABELS["deactivate"])
     def action_deactivate(self, ids: list[int]) -> flows.BulkResult:
         return flows.run_action(current_user._get_current_object(), "deactivate", ids)
 
-    @action("send_password_reset", _l("Send password reset"))
+    @action("send_password_reset", bulk.ACTION_LABELS["send_password_reset"])
     def action_send_password_reset(self, ids: list[int]) -> flows.BulkResult:
         return flows.run_action(current_user._get_current_object(), "send_password_reset", ids)
 
-    @action("require_password_change", _l("Require a password change"))
+    @action("require_password_change", bulk.ACTION_LABELS["require_password_change"])
     def action_require_password_change(self, ids: list[int]) -> flows.BulkResult:
         return flows.run_action(current_user._get_current_object(), "require_password_change", ids)
 
-    @action("unlock", _l("Unlock"))
+    @action("unlock", bulk.ACTION_LABELS["unlock"])
     def action_unlock(self, ids: list[int]) -> flows.BulkResult:
         return flows.run_action(current_user._get_current_object(), "unlock", ids)
 
-    @action("delete", _l("Delete"))
+    @action("delete", bulk.ACTION_LABELS["delete"])
     def action_delete(self, ids: list[int], hard: bool = False) -> flows.BulkResult:
         return flows.run_action(current_user._get_current_object(), "delete", ids, hard=hard)
 
@@ -276,6 +278,8 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
         if name not in self._actions_data or not self.is_action_allowed(name):
             flash(_("Choose an action to run."), "error")
             return redirect(back)
+        if request.form.get("scope") == "matching":
+            return self._run_on_matching(name, back)
         ids = sorted({int(i) for i in request.form.getlist("rowid") if i.isdigit()})
         if not ids:
             flash(_("Select at least one user first."), "error")
@@ -315,6 +319,44 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
         if name == "delete" and hard:
             back = self.get_url(".index_view")
         return redirect(back)
+
+    def _run_on_matching(self, name: str, back: str) -> Any:
+        """Every account the list's filters match: count them on the confirmation page, then
+        run the action over them as a job and show its progress."""
+        if "filters" not in request.form:
+            # The rows carry the filters; a list showing no row has none to apply.
+            flash(_("No users match the search and filters."), "error")
+            return redirect(back)
+        # The list's filters as its URL carried them ("active=yes&role=3").
+        params = bulk.list_params(dict(parse_qsl(request.form.get("filters", "")[:2000])))
+        if params.errors:
+            flash(str(dates.BAD_DAY), "error")
+            return redirect(back)
+        label = bulk.ACTION_LABELS[name]
+        hard = name == "delete" and request.form.get("mode") == "hard"
+        total = bulk.count_matching(params)
+        if not total:
+            flash(_("No users match the search and filters."), "error")
+            return redirect(back)
+        confirmed = request.form.get("confirm") == "yes"
+        typed = (request.form.get("typed") or "").strip()
+        if not confirmed or (hard and typed != str(total)):
+            if confirmed:
+                flash(_("To delete permanently, type exactly what is asked."), "error")
+            return render_template(
+                "users/confirm_matching.html",
+                action=name,
+                label=label,
+                total=total,
+                filters=bulk.filter_args(params),
+                described=bulk.describe_filters(bulk.filter_args(params)),
+                sample=bulk.sample(params),
+                back=back,
+                hard=hard,
+            ), (400 if confirmed else 200)
+        job = bulk.start(current_user._get_current_object(), name, params, hard=hard)
+        flash(_("%(action)s runs as a job; its progress is below.", action=label), "success")
+        return redirect(links.url_for("job", job) or back)
 
     def _report(self, label: Any, result: flows.BulkResult) -> None:
         if result.done:

@@ -148,11 +148,23 @@ def create_user(
     name: str | None = None,
     username: str | None = None,
     roles: Sequence[ConsoleRoleMixin] = (),
+    profile: dict[str, Any] | None = None,
+    invite: bool = True,
 ) -> ConsoleUserMixin:
-    """A new account with no password, and an invitation mail to set one."""
+    """A new account with no password, and an invitation mail to set one.
+
+    `profile` holds further values the caller validated (locale, timezone, active, the
+    host's declared fields); `invite=False` leaves the invitation to a later
+    `send_invitation` (an account created deactivated cannot be invited).
+    """
     from flask_security.proxies import _security
 
     policy.require(actor, "users:write")
+    extra = {
+        key: value
+        for key, value in (profile or {}).items()
+        if key in ("locale", "timezone", "active") or key in host_user_fields()
+    }
     if actor is not None:
         assert_can_grant(actor, roles)
     normalized = _security._mail_util.validate(email)
@@ -168,6 +180,7 @@ def create_user(
             username=username or None,
             roles=list(roles),
             confirmed=False,
+            **extra,
         )
         emit(
             "admin.user.created",
@@ -181,7 +194,8 @@ def create_user(
         # Another request took a look-alike address after the check above; the datastore
         # has rolled back, so nothing of this account (nor its event) was written.
         raise UserFlowError("email_taken", email=normalized) from error
-    send_invitation(actor, user)
+    if invite:
+        send_invitation(actor, user)
     return user
 
 
@@ -441,6 +455,21 @@ class BulkResult:
     refused: list[str] = field(default_factory=list)
 
 
+def apply_action(
+    actor: ConsoleUserMixin | None, name: str, user: ConsoleUserMixin, **options: Any
+) -> bool:
+    """Action `name` on one user inside the caller's transaction; True when it changed them.
+
+    Raises policy.PolicyError (who may act on whom, the last-administrator guard) before
+    changing anything. The bulk paths (ticked rows, every matching account) call this.
+    """
+    changed = ACTIONS[name](actor, user, **options)
+    # A guardrail check may have loaded data; flushing per user keeps the batch's own
+    # changes visible to the next user's checks (the last admin stays counted).
+    db.session.flush()
+    return bool(changed)
+
+
 def run_action(
     actor: ConsoleUserMixin | None, name: str, user_ids: Iterable[int], **options: Any
 ) -> BulkResult:
@@ -450,7 +479,6 @@ def run_action(
     state it produces.
     """
     User = models().User
-    flow = ACTIONS[name]
     ids = sorted({int(i) for i in user_ids})
     result = BulkResult()
     for start in range(0, len(ids), BATCH_SIZE):
@@ -458,13 +486,10 @@ def run_action(
         users = db.session.scalars(select(User).where(User.id.in_(batch)).order_by(User.id))
         for user in users:
             try:
-                changed = flow(actor, user, **options)
+                changed = apply_action(actor, name, user, **options)
             except policy.PolicyError as error:
                 result.refused.append(str(error))
                 continue
-            # A guardrail check may have loaded data; flushing per user keeps the batch's
-            # own changes visible to the next user's checks (the last admin stays counted).
-            db.session.flush()
             if changed:
                 result.done += 1
             else:

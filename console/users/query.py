@@ -15,6 +15,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from ..core import dates, factors
 from ..core.models import models
+from ..core.schema import MEMBER_CREATED, membership_columns
 from ..core.search import prefix_range
 from ..extensions import db
 from ..mixins import ConsoleUserMixin
@@ -154,29 +155,47 @@ class ListParams:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in args.items() if v}
 
 
-def has_mfa_condition() -> Any:
-    """A second factor, as the factor registry defines it."""
-    return factors.has_second_factor_condition()
+def has_mfa_condition(wanted: bool = True) -> Any:
+    """A second factor (or none), as the factor registry keeps it on each account."""
+    return factors.has_second_factor_flag(wanted)
 
 
 # Up to this many members, a role's member ids are read off the (role_id, user_id) index and
 # the page sorted from them; a larger role matches densely, so walking the order finds a
-# page of members quickly.
+# page of members quickly. (The default order never gets here: see _through_membership.)
 SMALL_ROLE = 20_000
+
+
+def _membership() -> tuple[Any, Any, Any]:
+    """The user-role table's user-id and role-id columns and its copy of the member's
+    creation date (console.core.schema)."""
+    m = models()
+    roles_users = m.roles_users
+    user_column, role_column = membership_columns(roles_users, m.User.__table__, m.Role.__table__)
+    return user_column, role_column, roles_users.c[MEMBER_CREATED]
+
+
+def _through_membership(params: ListParams) -> bool:
+    """Whether the page is read off the role's memberships, in the order of their
+    (role, member's creation date, user) index: the list's default order, filtered by a
+    role. A page then reads its own rows however many members the role has."""
+    return params.role is not None and params.sort == "created"
 
 
 def _in_role(role_id: int) -> Any:
     Role = models().Role
     User = models().User
-    roles_users = models().roles_users
+    user_column, role_column, _ = _membership()
     members = db.session.scalar(select(Role.member_count).where(Role.id == role_id)) or 0
     if members <= SMALL_ROLE:
-        return User.id.in_(select(roles_users.c.user_id).where(roles_users.c.role_id == role_id))
-    return exists().where(roles_users.c.user_id == User.id, roles_users.c.role_id == role_id)
+        return User.id.in_(select(user_column).where(role_column == role_id))
+    return exists().where(user_column == User.id, role_column == role_id)
 
 
-def filtered(params: ListParams) -> Select:
-    """SELECT users matching the search and filters (no order, no limit)."""
+def filtered(params: ListParams, through_membership: bool = False) -> Select:
+    """SELECT users matching the search and filters (no order, no limit); with
+    `through_membership`, the role filter joins its memberships (one row per member), whose
+    columns then order the page."""
     User = models().User
     stmt = select(User).options(load_only(*(getattr(User, name) for name in LIST_COLUMNS)))
     if params.q:
@@ -193,10 +212,15 @@ def filtered(params: ListParams) -> Select:
         stmt = stmt.where(
             User.confirmed_at.is_not(None) if params.confirmed else User.confirmed_at.is_(None)
         )
-    if params.role is not None:
+    if params.role is not None and through_membership:
+        user_column, role_column, _ = _membership()
+        stmt = stmt.join(user_column.table, user_column == User.id).where(
+            role_column == params.role
+        )
+    elif params.role is not None:
         stmt = stmt.where(_in_role(params.role))
     if params.has_mfa is not None:
-        stmt = stmt.where(has_mfa_condition() if params.has_mfa else ~has_mfa_condition())
+        stmt = stmt.where(has_mfa_condition(params.has_mfa))
     if params.locked is not None:
         now = naive_utcnow()
         locked = and_(User.locked_until.is_not(None), User.locked_until > now)
@@ -260,44 +284,53 @@ def _sort_expression(sort: str) -> Any:
     return func.lower(column) if order.lowered else column
 
 
-def _sort_key(sort: str) -> Any:
-    expr = _sort_expression(sort)
+def _order_keys(params: ListParams) -> tuple[Any, Any]:
+    """The sort expression and the id that breaks its ties, as the page's SQL orders by them:
+    the user's columns, or the role's memberships' copies of the same values."""
+    if _through_membership(params):
+        user_column, _, created = _membership()
+        return created, user_column
+    return _sort_expression(params.sort), models().User.id
+
+
+def _sort_key(sort: str, expr: Any) -> Any:
     return cast(expr, String) if _raw_key(sort) else expr
 
 
-def _after(expr: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> Any:
+def _after(expr: Any, tie: Any, nullable: bool, desc: bool, value: Any, user_id: int) -> Any:
     """Rows after (value, user_id) in the order: asc NULLS FIRST / desc NULLS LAST, then id."""
-    User = models().User
     # `expr >= value` / `expr <= value` repeat what the OR implies, as a bound the index range
     # starts at: without it a deep page walks the index from the first row.
     if not desc:
         if value is None:
-            return or_(and_(expr.is_(None), User.id > user_id), expr.is_not(None))
-        return and_(expr >= value, or_(expr > value, and_(expr == value, User.id > user_id)))
+            return or_(and_(expr.is_(None), tie > user_id), expr.is_not(None))
+        return and_(expr >= value, or_(expr > value, and_(expr == value, tie > user_id)))
     if value is None:
-        return and_(expr.is_(None), User.id < user_id)
-    later = or_(expr < value, and_(expr == value, User.id < user_id))
+        return and_(expr.is_(None), tie < user_id)
+    later = or_(expr < value, and_(expr == value, tie < user_id))
     return or_(later, expr.is_(None)) if nullable else and_(expr <= value, later)
 
 
 def page_statement(params: ListParams) -> Select:
     """One page (plus one row to know whether another follows), keyset-paged."""
-    User = models().User
-    expr, nullable = _sort_expression(params.sort), SORTS[params.sort].nullable
+    expr, tie = _order_keys(params)
+    nullable = SORTS[params.sort].nullable
     # The sort key comes back with each row, so the cursor holds exactly what SQL compares.
-    stmt = filtered(params).add_columns(_sort_key(params.sort).label("sort_key"))
+    stmt = filtered(params, through_membership=_through_membership(params)).add_columns(
+        _sort_key(params.sort, expr).label("sort_key")
+    )
     cursor = decode_cursor(params.sort, params.after)
     if cursor is not None:
         value, user_id = cursor
         if value is not None and _raw_key(params.sort):
             value = literal(value, String)
-        stmt = stmt.where(_after(expr, nullable, params.desc, value, user_id))
+        stmt = stmt.where(_after(expr, tie, nullable, params.desc, value, user_id))
     # NULLS placement is spelled out for nullable keys only: on a NOT NULL key it would stop
     # PostgreSQL from reading the key's plain index in order.
     if params.desc:
-        order = [expr.desc().nulls_last() if nullable else expr.desc(), User.id.desc()]
+        order = [expr.desc().nulls_last() if nullable else expr.desc(), tie.desc()]
     else:
-        order = [expr.asc().nulls_first() if nullable else expr.asc(), User.id.asc()]
+        order = [expr.asc().nulls_first() if nullable else expr.asc(), tie.asc()]
     return stmt.order_by(*order).limit(params.page_size + 1)
 
 

@@ -28,9 +28,11 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
-# Links that act rather than show (downloads, exports, sign-out, mailed tokens) are not pages.
+# Links that act rather than show (downloads, exports, sign-out, mailed tokens) and documents
+# for programs (the OpenAPI document) are not pages.
 SKIP_MARKERS = (
     "/export",
+    "/openapi.json",
     "/download",
     "logout",
     ".csv",
@@ -77,6 +79,7 @@ EXPECTED_TYPES = {
     "/account/passkeys",
     "/account/sessions",
     "/account/activity",
+    "/api/v1/docs",
 }
 # Rules whose answer depends on the colours, and so on the theme.
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]

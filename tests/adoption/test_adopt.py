@@ -12,7 +12,16 @@ from flask import Flask
 from . import dumps
 from .conftest import ACCOUNTS, Quickstart, run
 
-CONSOLE_TABLES = {"audit_event", "user_session", "outbox_message", "mfa_break_glass_code"}
+CONSOLE_TABLES = {
+    "audit_event",
+    "user_session",
+    "outbox_message",
+    "mfa_break_glass_code",
+    "console_job",
+    "console_job_report",
+    "scim_user",
+    "scim_group",
+}
 
 
 def _user_columns(url: str) -> set[str]:
@@ -168,3 +177,28 @@ def test_after_adoption_the_hosts_alembic_finds_nothing_to_change(adopted: Flask
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, db.metadata) == []
+
+
+def test_a_role_that_was_full_administration_stays_so_after_a_release_adds_a_permission(
+    console_app: Flask, database: str
+):
+    from console.core.permissions import ADDED_LATER, PERMISSIONS
+
+    # An application adopted before SCIM: its "admin" role held every console permission
+    # of that release; "user" held a few.
+    before = sorted(ADDED_LATER["scim:provision"])
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        set_permissions = sa.text("UPDATE role SET permissions = :held WHERE name = :name")
+        connection.execute(set_permissions, {"held": ",".join(before), "name": "admin"})
+        connection.execute(set_permissions, {"held": "users:read", "name": "user"})
+
+    result = run(console_app, "console", "adopt")
+    assert result.exit_code == 0, result.output
+    assert "1 permissions granted to full administrators" in result.output
+    with engine.connect() as connection:
+        held = dict(connection.execute(sa.text("SELECT name, permissions FROM role")).all())
+    engine.dispose()
+    assert set(held["admin"].split(",")) == set(PERMISSIONS)
+    assert held["user"] == "users:read"
+    assert "Nothing to do" in run(console_app, "console", "adopt").output

@@ -19,16 +19,29 @@ MAX_PAGES = 40
 
 
 class TextNodes(HTMLParser):
-    """The visible text of a page, one stripped string per text node or label attribute."""
+    """The visible text of a page, one stripped string per text node or label attribute.
+
+    Parts of a page declared English (`lang="en"` below <html>: the API reference's text,
+    which comes from the code's OpenAPI document) are English on purpose, not strings left
+    untranslated.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.texts: list[str] = []
         self._hidden = 0
+        # [tag, depth] of each open element declared English, innermost last.
+        self._english: list[list] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "template"):
             self._hidden += 1
+        if self._english and tag == self._english[-1][0]:
+            self._english[-1][1] += 1
+        elif tag != "html" and (dict(attrs).get("lang") or "").startswith("en"):
+            self._english.append([tag, 1])
+        if self._english:
+            return
         for name, value in attrs:
             if name in ("aria-label", "title", "placeholder", "alt") and value:
                 self.texts.append(value.strip())
@@ -38,9 +51,13 @@ class TextNodes(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template") and self._hidden:
             self._hidden -= 1
+        if self._english and tag == self._english[-1][0]:
+            self._english[-1][1] -= 1
+            if not self._english[-1][1]:
+                self._english.pop()
 
     def handle_data(self, data):
-        if not self._hidden and data.strip():
+        if not self._hidden and not self._english and data.strip():
             self.texts.append(" ".join(data.split()))
 
 

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from tests.conftest import _fresh_g, login
 from tests.support import db as dbsupport
 
-USERS = 20_000
+USERS = 50_000
 WATCHED = ("user", "roles_users", "user_session", "audit_event")
 FULL_SCAN_SAFE = ("USING INDEX", "USING COVERING INDEX", "USING INTEGER PRIMARY KEY")
 
@@ -327,6 +327,141 @@ def test_next_page(
     with Capture(seeded_app) as captured:
         _get(seeded_app, operator_client, following)
     assert_no_full_scan(seeded_app, captured)
+
+
+# The filters whose page is read in order off an index that starts with the filter's own
+# column: URL, and the column the index condition must name. The old plans (a role's member
+# ids sorted whole, a "has MFA" OR probing every account's keys) read rows in proportion to
+# the matches, not to the page.
+FLAT_PAGES = {
+    "users: small role": ("/admin/users/?role=2", "role_id"),
+    "users: role everyone holds": ("/admin/users/?role=4", "role_id"),
+    "users: small role, oldest first": ("/admin/users/?role=2&dir=asc", "role_id"),
+    "users: with MFA": ("/admin/users/?mfa=yes", "has_second_factor"),
+    "users: without MFA": ("/admin/users/?mfa=no", "has_second_factor"),
+    "users: with MFA, oldest first": ("/admin/users/?mfa=yes&dir=asc", "has_second_factor"),
+}
+# PostgreSQL plan nodes that read every matching row before the LIMIT can stop: a sort, a
+# hash built from one side, a bitmap (unordered) scan, a hashed subquery, a full scan.
+WHOLE_SET_NODES = ("Sort", "Hash", "HashAggregate", "Bitmap", "Seq Scan", "Materialize")
+
+
+def _page_statement(captured: Captured) -> tuple[str, Any]:
+    """The user list's page query (it returns the sort key with each row)."""
+    pages = [(s, p) for s, p in captured.statements if "sort_key" in s and _is_read(s)]
+    assert len(pages) == 1, [s for s, _ in captured.statements]
+    return pages[0]
+
+
+def _driven_by(dialect: str, plan: list[str], column: str) -> bool:
+    """Whether the plan's first (outermost) scan finds its rows by an index condition on
+    `column`: the page is then read off an index led by the filter, not found by walking
+    another order and testing each row."""
+    if dialect == "sqlite":
+        scans = [line.strip() for line in plan if re.match(r"\s*(SEARCH|SCAN) ", line)]
+        return (
+            bool(scans)
+            and re.match(rf"SEARCH \w+ USING (COVERING )?INDEX \w+ \({column}=", scans[0])
+            is not None
+        )
+    nodes = "\n".join(plan).split("->")
+    scan = next((node for node in nodes if re.match(r"\s*(Index|Index Only) Scan", node)), "")
+    return any(
+        line.strip().startswith("Index Cond:") and column in line for line in scan.splitlines()
+    )
+
+
+def flat_problems(dialect: str, plan: list[str], column: str) -> list[str]:
+    """Why `plan` would not read a page in order off an index led by `column` (empty when it
+    does): it must sort nothing, build nothing from every match, and its outermost scan must
+    find its rows through an index condition on `column`."""
+    problems = []
+    if dialect == "sqlite":
+        problems += [line for line in plan if "TEMP B-TREE" in line or "LIST SUBQUERY" in line]
+    else:
+        if not plan[0].lstrip().startswith("Limit"):
+            problems.append("no Limit at the top: " + plan[0])
+        problems += [
+            line
+            for line in plan
+            if any(re.search(rf"(^|->)\s*(Parallel )?{node}\b", line) for node in WHOLE_SET_NODES)
+            or "SubPlan" in line
+        ]
+    if not _driven_by(dialect, plan, column):
+        problems.append(f"its first scan finds no rows by {column}")
+    return problems
+
+
+def assert_flat_page(app: Flask, captured: Captured, column: str) -> None:
+    """The page statement is read in order off an index whose condition names `column`."""
+    from console.extensions import db
+
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    statement, parameters = _page_statement(captured)
+    plan = _plan(app, statement, parameters)
+    problems = flat_problems(dialect, plan, column)
+    assert not problems, (
+        "not flat: " + "; ".join(problems) + f"\n{statement}\nparameters: {parameters!r}\n"
+        "plan:\n  " + "\n  ".join(plan)
+    )
+
+
+@pytest.mark.parametrize("url, column", list(FLAT_PAGES.values()), ids=list(FLAT_PAGES))
+def test_filtered_page_reads_its_rows_in_order(
+    seeded_app: Flask, operator_client: FlaskClient, url: str, column: str
+) -> None:
+    with Capture(seeded_app) as captured:
+        body = _get(seeded_app, operator_client, url)
+    assert_flat_page(seeded_app, captured, column)
+    following = _next_link(body, "after")
+    with Capture(seeded_app) as captured:
+        _get(seeded_app, operator_client, following)
+    assert_flat_page(seeded_app, captured, column)
+
+
+def test_the_seeded_flags_are_the_registry_s(seeded_app: Flask) -> None:
+    """The plans above are read over the flags the factor registry would keep."""
+    from console.core import factor_flag
+    from console.extensions import db
+    from console.models import User
+
+    with seeded_app.app_context(), db.engine.connect() as connection:
+        ids = list(connection.execute(sa.select(User.id)).scalars())
+        assert len(ids) == USERS
+        assert factor_flag.refresh(connection, ids) == 0
+        connection.rollback()
+
+
+def test_the_flat_check_sees_a_sort_and_a_probe(seeded_app: Flask) -> None:
+    """The plan reading itself: the old shapes of both filters are reported (a role's
+    member ids sorted, a walk of the creation order probing each row's membership or keys)."""
+    from console.extensions import db
+
+    with seeded_app.app_context():
+        dialect = db.engine.dialect.name
+    members = (
+        'SELECT "user".id FROM "user" WHERE "user".id IN '
+        "(SELECT user_id FROM roles_users WHERE role_id = 4) "
+        'ORDER BY "user".create_datetime DESC, "user".id DESC LIMIT 51'
+    )
+    probe = (
+        'SELECT "user".id FROM "user" WHERE "user".tf_totp_secret IS NOT NULL OR EXISTS '
+        '(SELECT 1 FROM webauthn WHERE webauthn.user_id = "user".id) '
+        'ORDER BY "user".create_datetime DESC, "user".id DESC LIMIT 51'
+    )
+    walk = (
+        'SELECT "user".id FROM "user" WHERE EXISTS (SELECT 1 FROM roles_users '
+        'WHERE roles_users.user_id = "user".id AND roles_users.role_id = 4) '
+        'ORDER BY "user".create_datetime DESC, "user".id DESC LIMIT 51'
+    )
+    for statement, column in (
+        (members, "role_id"),
+        (walk, "role_id"),
+        (probe, "has_second_factor"),
+    ):
+        plan = _plan(seeded_app, statement, ())
+        assert flat_problems(dialect, plan, column), plan
 
 
 def test_the_check_sees_a_full_scan(seeded_app: Flask) -> None:

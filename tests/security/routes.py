@@ -45,6 +45,10 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 
+# SCIM reads no cookie: its only credential is the bearer token a cross-site request cannot
+# carry, so a request without one is refused as unauthenticated (401), CSRF token or not.
+BEARER_ONLY_PREFIXES = ("/scim/v2/",)
+
 # Operator pages live under the admin URL (and the development outbox).
 OPERATOR_PREFIXES = ("/admin/",)
 OPERATOR_EXEMPT = frozenset({f"{ADMIN_ENDPOINT}.index", f"{ADMIN_ENDPOINT}.static"})
@@ -65,6 +69,10 @@ class Route:
     @property
     def operator_only(self) -> bool:
         return self.url.startswith(OPERATOR_PREFIXES) and self.endpoint not in OPERATOR_EXEMPT
+
+    @property
+    def bearer_only(self) -> bool:
+        return self.url.startswith(BEARER_ONLY_PREFIXES)
 
     @property
     def public(self) -> bool:

@@ -1,0 +1,85 @@
+"""Fixtures for background jobs: accounts to act on, operators of different rank, and the
+audit trail read back from the database (one event per account is a property of the
+stored trail, not of the signals)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import login
+
+USERS = "/admin/users/"
+JOBS = "/admin/jobs/"
+HELPDESK_PASSWORD = "helpdesk password 1"
+
+
+@pytest.fixture
+def team(make_user: Callable[..., Any]) -> list[Any]:
+    """Six plain accounts whose addresses start with "team" (no password: hashing is slow)."""
+    return [make_user(f"team{i}@example.com", password=None) for i in range(6)]
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., Any]) -> Any:
+    """An account no "team" search matches."""
+    return make_user("outsider@example.com", password=None)
+
+
+@pytest.fixture
+def auditors(make_user: Callable[..., Any]) -> list[Any]:
+    """Two "team" accounts holding audit:read, which the helpdesk operator lacks."""
+    return [
+        make_user(
+            f"team-auditor{i}@example.com",
+            password=None,
+            roles=["Auditor"],
+            permissions=["audit:read"],
+        )
+        for i in range(2)
+    ]
+
+
+@pytest.fixture
+def helpdesk(make_user: Callable[..., Any]) -> Any:
+    """An operator who may read and change accounts, and nothing else."""
+    return make_user(
+        "helpdesk@example.com",
+        password=HELPDESK_PASSWORD,
+        roles=["Helpdesk"],
+        permissions=["users:read", "users:write"],
+    )
+
+
+@pytest.fixture
+def helpdesk_client(client: Any, helpdesk: Any) -> Any:
+    assert login(client, helpdesk.email, HELPDESK_PASSWORD).status_code == 302
+    return client
+
+
+@pytest.fixture
+def stored_events(app: Any) -> Callable[[str], Counter[int]]:
+    """stored_events("admin.user.deactivated") -> {subject id: events in the audit table}."""
+    from console.audit.models import AuditEvent
+    from console.extensions import db
+
+    def read(action: str) -> Counter[int]:
+        db.session.expire_all()
+        rows = db.session.scalars(
+            sa.select(AuditEvent.subject_id).where(AuditEvent.action == action)
+        )
+        return Counter(rows)
+
+    return read
+
+
+def fresh(model: Any, ident: int) -> Any:
+    """The row as the database has it now (another session may have changed it)."""
+    from console.extensions import db
+
+    db.session.expire_all()
+    return db.session.get(model, ident)
