@@ -394,8 +394,14 @@ def seed_audit(engine: sa.Engine, count: int) -> None:
     )
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_chain_head"))
+        # Plain SHA-256 links, as a chain written before it was keyed: they verify up to
+        # this switch point, and the events the console appends from here on are keyed.
         conn.execute(
-            sa.text("INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :h)"), {"h": last_hash}
+            sa.text(
+                "INSERT INTO audit_chain_head (id, last_hash, event_count, plain_until_event_id)"
+                " VALUES (1, :h, :n, :n)"
+            ),
+            {"h": last_hash, "n": total},
         )
 
 

@@ -38,11 +38,13 @@ FEATURES = (
     "console.mail",
     "console.jobs",
     "console.users",
+    "console.imports",
     "console.roles",
     "console.lockout",
     "console.ratelimit",
     "console.account",
     "console.audit",
+    "console.webhooks",
     "console.dashboard",
     "console.mfa",
     "console.sessions",
@@ -167,6 +169,7 @@ class SecurityConsole:
             models.db, models.User, models.Role, models.WebAuthn, models.RefreshTracker
         )
         datastore_module.init_app(app)
+        from .account.passwords import ConsolePasswordUtil
         from .account.signin import FORMS as SIGNIN_FORMS
         from .core.notify import ConsoleMailUtil
         from .lockout.forms import SECURITY_FORMS
@@ -180,6 +183,7 @@ class SecurityConsole:
             totp_cls=ReplayProtectedTotp,
             mf_recovery_codes_util_cls=ConsoleRecoveryCodesUtil,
             mail_util_cls=ConsoleMailUtil,
+            password_util_cls=ConsolePasswordUtil,
             **{**SECURITY_FORMS, **SIGNIN_FORMS},
         )
         headers.init_app(app, prefix)

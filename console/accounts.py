@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask_security import hash_password, naive_utcnow
 from sqlalchemy import select
 
+from .account.passwords import refusal as password_refusal
 from .core.emails import EmailInUseError, canonical_email
 from .core.models import models
 from .core.permissions import ADMIN_ROLE, all_permissions
@@ -85,6 +86,10 @@ def create_operator(email: str, password: str) -> tuple[ConsoleUserMixin, bool]:
     """Create or promote `email` as a full administrator; returns (user, created)."""
     if len(password) < 8:
         raise ValueError("The password must be at least 8 characters long.")
+    # The breached-password check every form that sets a password runs.
+    breached = password_refusal(password)
+    if breached:
+        raise ValueError(breached)
     role = _admin_role()
     user = find_user_by_email(email)
     if user is not None and user.email.casefold() != email.strip().casefold():

@@ -335,6 +335,21 @@ MESSAGES: dict[str, tuple[Any, str]] = {
     "REAUTHENTICATION_SUCCESSFUL": (_l("Thank you, you can continue."), "success"),
     "LOGIN": (_l("Sign in to see this page."), "info"),
     "ANONYMOUS_USER_REQUIRED": (_l("You are already signed in."), "info"),
+    # The breached-password check (console.account.passwords).
+    "PASSWORD_BREACHED": (
+        _l(
+            "This password appears in known data breaches, so others may try it. "
+            "Choose a different one."
+        ),
+        "error",
+    ),
+    "PASSWORD_BREACHED_SITE_ERROR": (
+        _l(
+            "The password could not be checked against the list of breached passwords just "
+            "now. Try again in a few minutes."
+        ),
+        "error",
+    ),
     "PASSWORD_RESET": (
         LazyString(
             _reset_message,

@@ -52,6 +52,23 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_TRUSTED_ORIGINS": [],
     # Audit
     "CONSOLE_AUDIT_RETENTION": timedelta(days=365),
+    # Every committed audit event also written as one JSON line (the webhook payload) to
+    # the logger console.audit.stream, at INFO.
+    "CONSOLE_AUDIT_LOG_STREAM": False,
+    # Keys of the audit chain's HMAC links, by id ({"k2": "a long secret"}); "k1" is derived
+    # from SECRET_KEY unless listed here. New events, checkpoints and purge anchors use
+    # CONSOLE_AUDIT_KEY_ID; older ones verify with the id they recorded, so keep old keys.
+    "CONSOLE_AUDIT_KEYS": {},
+    "CONSOLE_AUDIT_KEY_ID": "k1",
+    # A JSON Lines file outside the database where the workers append a signed checkpoint of
+    # the chain every 15 minutes (None: only the logger console.audit.checkpoint gets them).
+    "CONSOLE_AUDIT_CHECKPOINT_FILE": None,
+    # Webhooks (console.webhooks): endpoints on private, loopback or link-local addresses
+    # are refused unless this is on (a receiver inside the same network); seconds one
+    # delivery may take; delivered records are purged after this long.
+    "CONSOLE_WEBHOOKS_ALLOW_PRIVATE": False,
+    "CONSOLE_WEBHOOKS_TIMEOUT": 5,
+    "CONSOLE_WEBHOOKS_RETENTION": timedelta(days=30),
     # Dashboard
     "CONSOLE_DORMANT_DAYS": 90,
     # Age at which the dashboard's snapshot of figures is recomputed after a view.
@@ -81,6 +98,15 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_JOBS_STALE_AFTER": timedelta(minutes=5),
     # Finished jobs and their reports are purged after this long.
     "CONSOLE_JOBS_RETENTION": timedelta(days=90),
+    # CSV import of user accounts (console.imports): the largest upload, in bytes, and in
+    # data rows; an upload is kept in the database this long (an applied one's rows are
+    # dropped when its job finishes).
+    "CONSOLE_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
+    "CONSOLE_IMPORT_MAX_ROWS": 200_000,
+    "CONSOLE_IMPORT_RETENTION": timedelta(days=7),
+    # A file of at most this many rows is checked within the upload's request; a larger one
+    # by a background job, whose progress the preview page shows.
+    "CONSOLE_IMPORT_PREVIEW_INLINE_ROWS": 5_000,
     # SCIM 2.0 provisioning (console.scim): what DELETE /Users/{id} does, "deactivate" (the
     # account stays, deactivated, and SCIM no longer shows it) or "delete" (removed for good)
     "CONSOLE_SCIM_DELETE": "deactivate",
@@ -101,6 +127,26 @@ DEFAULTS: dict[str, Any] = {
         "division": "division",
         "department": "department",
     },
+    # New-device sign-in notice (console.account.new_device): a sign-in from a browser and
+    # network (/24 of IPv4, /48 of IPv6) the account has not used within the window mails
+    # the account holder, at most once per interval; the "this wasn't me" link works this long.
+    "CONSOLE_NEW_DEVICE_NOTICE": True,
+    "CONSOLE_NEW_DEVICE_WINDOW": timedelta(days=90),
+    "CONSOLE_NEW_DEVICE_NOTICE_INTERVAL": timedelta(hours=1),
+    "CONSOLE_NEW_DEVICE_LINK_WITHIN": timedelta(days=7),
+    # A MaxMind .mmdb file (GeoLite2/GeoIP2 City or Country) naming the approximate place of
+    # a sign-in; read with the `maxminddb` package when it is installed ("": no place).
+    "CONSOLE_GEOIP_DATABASE": "",
+    # Breached passwords (console.account.passwords): every new password is looked up by the
+    # first 5 characters of its SHA-1 in a Pwned Passwords range API. None means on in
+    # production only, so a development server and the tests never reach the internet.
+    "CONSOLE_BREACHED_PASSWORDS": None,
+    "CONSOLE_BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/",
+    # When the API cannot be reached: "open" accepts the password (length and strength still
+    # apply), "closed" refuses it until the API answers.
+    "CONSOLE_BREACHED_PASSWORDS_FAIL": "open",
+    # Seconds to wait for the API's answer.
+    "CONSOLE_BREACHED_PASSWORDS_TIMEOUT": 3.0,
     # Languages
     "CONSOLE_LANGUAGES": ("en", "de", "fr", "es", "ja"),
     "CONSOLE_DEFAULT_TIMEZONE": "UTC",

@@ -97,6 +97,9 @@ def app_config(database_url: str, request: pytest.FixtureRequest) -> dict[str, A
         # A job runs where it is started, before the call returns (tests/jobs also runs a
         # real Huey consumer on its SQLite storage).
         "CONSOLE_JOBS_IMMEDIATE": True,
+        # No test reaches the internet: tests/account/test_breached.py turns the check on
+        # against a local stub of the range API.
+        "CONSOLE_BREACHED_PASSWORDS": False,
     }
     config.update(_settings_from_markers(request))
     return config

@@ -14,13 +14,20 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask, state: ConsoleState) -> None:
-    """Register the pages, connect the password and email signals, and route
+    """Register the pages, connect the sign-in, password and email signals, and route
     Flask-Security's sign-in and re-authentication steps through the console."""
-    from ..core import actions, freshness
-    from . import receivers, signin, views
+    from ..core import actions, freshness, jobs, ratelimit
+    from . import models, new_device, passwords, receivers, signin, views  # noqa: F401
     from .events import ACTIONS
 
     actions.declare(ACTIONS)
+    passwords.check_settings(app)
+    # The workers forget devices unused for the new-device window on a schedule.
+    jobs.register_periodic(
+        app, jobs.Periodic("account.devices.purge", new_device.purge_everything, minute="17")
+    )
+    # The "this wasn't me" link checks a token and sends a mail.
+    ratelimit.limit(app, "account.not_me", "mail")
 
     app.register_blueprint(views.bp, url_prefix=f"{state.url_prefix}/account")
     register(app, NavItem("account", "account.security", _l("Security"), None, order=10))

@@ -72,3 +72,9 @@ class ProfileForm(FlaskForm):
             "locale": self.locale.data or None,
             "timezone": self.timezone.data or None,
         }
+
+
+class NotMeForm(FlaskForm):
+    """The one button of a "this wasn't me" link: the link's token is in the URL."""
+
+    submit = SubmitField(_l("Sign out everywhere and reset my password"))

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,8 +21,8 @@ from ..core import links, nav, sections
 from ..core.freshness import fresh_for_changes
 from ..core.guards import signed_in
 from ..core.htmx import is_htmx, render_page_or_fragment
-from . import flows
-from .forms import ProfileForm
+from . import devices, flows, new_device
+from .forms import NotMeForm, ProfileForm
 from .summary import summarize
 
 bp = Blueprint("account", __name__)
@@ -70,6 +71,38 @@ def profile() -> Any:
     if form.errors:
         response.status_code = 422 if is_htmx() else 200
     return response
+
+
+# Why a "this wasn't me" link is refused, in words for the person who followed it.
+LINK_REFUSALS = {
+    "invalid": _l("This link is not valid. Check that you opened the whole link from the mail."),
+    "expired": _l(
+        "This link has expired. If you do not recognise a recent sign-in, reset your password "
+        "from the sign-in page and end your other sessions."
+    ),
+    "used": _l("This link was already used, or a newer notice replaced it."),
+}
+
+
+@bp.route("/not-me/<token>", methods=["GET", "POST"])
+def not_me(token: str) -> Any:
+    """The link of a new-device notice: GET explains (mail scanners fetch links, so it
+    changes nothing), the button posts and ends every session and sends a password reset."""
+    form = NotMeForm()
+    try:
+        if form.validate_on_submit():
+            _, reset_sent = new_device.report(token)
+            return render_template("account/not_me.html", done=True, reset_sent=reset_sent)
+        _, device = new_device.check_link(token)
+    except new_device.LinkRefused as refused:
+        page = render_template("account/not_me.html", refusal=LINK_REFUSALS[refused.code])
+        return page, 400
+    return render_template(
+        "account/not_me.html",
+        form=form,
+        device=devices.describe(device.fingerprint),
+        when=device.notified_at,
+    )
 
 
 def _related_pages() -> dict[str, str]:

@@ -314,11 +314,12 @@ def _grant_added_permissions(engine: Engine, m: Models) -> int:
         for role_id, text in connection.execute(sa.select(roles.c.id, roles.c.permissions)):
             # Flask-Security's AsaList: the names joined by commas.
             held = [name for name in (text or "").split(",") if name]
-            added = [
-                name
-                for name, before in ADDED_LATER.items()
-                if before <= set(held) and name not in held
-            ]
+            # In release order, each grant counting for the next: a role that was full
+            # administration two releases ago gets both newcomers.
+            added: list[str] = []
+            for name, before in ADDED_LATER.items():
+                if before <= {*held, *added} and name not in held and name not in added:
+                    added.append(name)
             if added:
                 connection.execute(
                     sa.update(roles)

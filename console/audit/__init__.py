@@ -1,4 +1,4 @@
-"""The audit trail: hash-chained security events, the operators' view and a user's activity."""
+"""The audit trail: keyed, chained security events, the operators' view and a user's activity."""
 
 from __future__ import annotations
 
@@ -17,13 +17,21 @@ if TYPE_CHECKING:
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Tables, receivers, pages, the activity section, the CLI group and demo events."""
     from ..cli import console_cli
-    from ..core import actions
-    from . import labels, receivers, recorder, views
+    from ..core import actions, jobs
+    from . import flows, labels, receivers, recorder, views
     from .cli import audit_cli
     from .demo import seed_events
     from .events import ACTIONS
 
     actions.declare(ACTIONS)
+    # CONSOLE_AUDIT_RETENTION applied every night by the workers (and by `audit purge`).
+    jobs.register_periodic(
+        app, jobs.Periodic("audit.purge", flows.purge_expired, minute="23", hour="3")
+    )
+    # A signed checkpoint of the chain outside the database (the log, and the file when set).
+    jobs.register_periodic(
+        app, jobs.Periodic("audit.checkpoint", flows.checkpoint_periodically, minute="*/15")
+    )
 
     # Order matters: after_request runs last-registered first, so a leftover sign-in
     # attempt is recorded before the leftover events are committed.

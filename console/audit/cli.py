@@ -1,4 +1,4 @@
-"""`flask console audit verify|purge`."""
+"""`flask console audit verify|checkpoint|purge`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import timedelta
 import click
 from flask.cli import with_appcontext
 
-from . import flows
+from ..settings import setting
+from . import checkpoints, flows
 
 
 @click.group("audit")
@@ -16,12 +17,30 @@ def audit_cli() -> None:
 
 
 @audit_cli.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A checkpoint file (default CONSOLE_AUDIT_CHECKPOINT_FILE): its newest checkpoint "
+    "must still be part of the chain.",
+)
 @with_appcontext
-def verify_command() -> None:
-    """Check the hash chain; exit 1 naming the first broken link."""
-    result = flows.verify()
+def verify_command(checkpoint_file: str | None) -> None:
+    """Check the keyed chain (and its position against a checkpoint); exit 1 naming the
+    first break."""
+    try:
+        result = flows.verify(checkpoint_file)
+    except checkpoints.CheckpointError as error:
+        click.echo(f"Audit checkpoint unusable: {error}", err=True)
+        raise SystemExit(1) from None
     if result.ok:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        plain = f" ({result.plain} from before the chain was keyed)" if result.plain else ""
+        click.echo(f"Audit trail intact: {result.checked} events verified{plain}.")
+        if result.checkpoint is not None:
+            click.echo(
+                f"It still holds the checkpoint of {result.checkpoint['created_at']} "
+                f"(event {result.checkpoint['last_event_id']})."
+            )
         return
     broken = result.broken
     assert broken is not None
@@ -32,6 +51,25 @@ def verify_command() -> None:
         err=True,
     )
     raise SystemExit(1)
+
+
+@audit_cli.command("checkpoint")
+@with_appcontext
+def checkpoint_command() -> None:
+    """Write a signed checkpoint of the chain now (log, and CONSOLE_AUDIT_CHECKPOINT_FILE)."""
+    try:
+        made = flows.checkpoint()
+    except checkpoints.CheckpointError as error:
+        click.echo(f"No checkpoint written: {error}", err=True)
+        raise SystemExit(1) from None
+    target = setting("CONSOLE_AUDIT_CHECKPOINT_FILE")
+    where = (
+        f" to {target}" if target else " to the log only (CONSOLE_AUDIT_CHECKPOINT_FILE is unset)"
+    )
+    click.echo(
+        f"Checkpoint written{where}: event {made['last_event_id']}, "
+        f"{made['event_count']} events counted, key {made['key_id']}."
+    )
 
 
 @audit_cli.command("purge")

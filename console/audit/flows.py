@@ -1,14 +1,17 @@
-"""The audit trail's actions: record an event, verify the chain, purge, export."""
+"""The audit trail's actions: record an event, verify the chain, checkpoint it, purge, export."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+import logging
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask_security import naive_utcnow
@@ -17,8 +20,12 @@ from ..core import actions, dates, policy
 from ..core.spreadsheet import neutralize
 from ..extensions import db
 from ..settings import setting
-from . import chain, recorder
+from . import chain, checkpoints, keys, recorder
 from .query import EventFilter, iterate
+
+# Every checkpoint is logged here at INFO, as one JSON object: route it to a log store the
+# database's writers cannot change.
+checkpoint_log = logging.getLogger("console.audit.checkpoint")
 
 
 def record(
@@ -43,11 +50,55 @@ class UndeclaredActionWarning(UserWarning):
     """An event was recorded under an action no feature declared in core.actions."""
 
 
-def verify() -> chain.VerifyResult:
-    """Check the whole chain, oldest first."""
-    result = chain.verify(db.session())
-    db.session.rollback()
+def verify(checkpoint_file: str | Path | None = None) -> chain.VerifyResult:
+    """Check the whole chain, oldest first, then its position against the newest checkpoint
+    of `checkpoint_file` (default CONSOLE_AUDIT_CHECKPOINT_FILE, when it exists).
+
+    A CheckpointError says the file could not be read.
+    """
+    if checkpoint_file is None:
+        configured = setting("CONSOLE_AUDIT_CHECKPOINT_FILE")
+        checkpoint_file = configured if configured and Path(configured).exists() else None
+    ring = keys.keyring()
+    session = db.session()
+    session.rollback()
+    if session.get_bind().dialect.name == "postgresql":
+        # One snapshot for the head and every event, while writers go on appending.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        result = chain.verify(session, ring)
+        newest = checkpoints.newest_in(checkpoint_file) if checkpoint_file else None
+        if result.ok and newest is not None:
+            broken = checkpoints.check(session, ring, newest)
+            result = dataclasses.replace(result, broken=broken, checkpoint=newest)
+    finally:
+        session.rollback()
     return result
+
+
+def checkpoint(now: datetime | None = None) -> dict[str, Any]:
+    """Write a signed checkpoint of the chain now: to the logger console.audit.checkpoint
+    and, when set, appended to CONSOLE_AUDIT_CHECKPOINT_FILE; returns it."""
+    session = db.session()
+    try:
+        made = checkpoints.make(session, keys.keyring(), now or naive_utcnow())
+    finally:
+        # Only a reading: the chain lock taken for it ends here.
+        session.rollback()
+    path = setting("CONSOLE_AUDIT_CHECKPOINT_FILE")
+    if path:
+        checkpoints.append_to(path, made)
+    checkpoint_log.info(checkpoints.line(made).rstrip("\n"))
+    return made
+
+
+def checkpoint_periodically() -> None:
+    """The workers' checkpoint every 15 minutes; a chain that cannot be checkpointed is
+    logged as an error (and `audit verify` says why)."""
+    try:
+        checkpoint()
+    except checkpoints.CheckpointError as error:
+        checkpoint_log.error("no audit checkpoint written: %s", error)
 
 
 def purge(
@@ -66,7 +117,7 @@ def purge(
     cutoff = naive_utcnow() - retention
     total = 0
     while True:
-        deleted = chain.purge_batch(db.session(), cutoff, batch)
+        deleted = chain.purge_batch(db.session(), cutoff, batch, keys.keyring())
         db.session.commit()
         if not deleted:
             break
@@ -79,6 +130,11 @@ def purge(
         )
         db.session.commit()
     return total
+
+
+def purge_expired() -> int:
+    """The workers' nightly purge: events older than CONSOLE_AUDIT_RETENTION."""
+    return purge()
 
 
 def purge_candidates(retention: Any = None) -> int:

@@ -1,4 +1,4 @@
-"""The audit trail's tables: the hash-chained events, the chain head and daily counters."""
+"""The audit trail's tables: the chained events, the chain head and daily counters."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ class AuditEvent(ConsoleModel):
     details = Column(Text, nullable=False, default="{}")
     prev_hash = Column(String(64), nullable=False)
     hash = Column(String(64), nullable=False)
+    # The audit key the link is an HMAC under; NULL: a plain SHA-256 link, allowed only up
+    # to the head's plain_until_event_id (events written before the chain was keyed).
+    key_id = Column(String(32), nullable=True)
 
     __table_args__ = (
         Index("ix_audit_event_created_at", "created_at"),
@@ -56,7 +59,8 @@ class AuditEvent(ConsoleModel):
 
 
 class AuditChainHead(ConsoleModel):
-    """The single row every append locks: the newest hash and the anchor left by a purge."""
+    """The single row every append locks: the newest hash, the counters, the switch point
+    to keyed links and the anchor left by a purge (sealed with the audit key)."""
 
     __tablename__ = "audit_chain_head"
 
@@ -64,6 +68,15 @@ class AuditChainHead(ConsoleModel):
     last_hash = Column(String(64), nullable=True)
     anchor_event_id = Column(Integer, nullable=True)
     anchor_hash = Column(String(64), nullable=True)
+    # Events appended since the chain was keyed (with those present then), and how many of
+    # them purges deleted: the events in the table are always the difference.
+    event_count = Column(Integer, nullable=False, default=0, server_default="0")
+    purged_count = Column(Integer, nullable=False, default=0, server_default="0")
+    # The newest event written before the chain was keyed; later events must be keyed.
+    plain_until_event_id = Column(Integer, nullable=True)
+    # HMAC of the anchor and purged_count, so that only a purge holding the key moves it.
+    anchor_key_id = Column(String(32), nullable=True)
+    anchor_seal = Column(String(64), nullable=True)
 
 
 class AuditDailyCount(ConsoleModel):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..core.signals import events_committed
 from ..extensions import db
-from . import chain
+from . import chain, keys
 from .redact import redact
 
 PENDING = "console_audit_pending"
@@ -94,7 +94,7 @@ def pending(session: Session) -> list[dict[str, Any]]:
 def _before_commit(session: Session) -> None:
     events = session.info.pop(PENDING, None)
     if events:
-        written = chain.append(session, _resolve(session, events))
+        written = chain.append(session, _resolve(session, events), keys.keyring())
         session.info.setdefault(WRITTEN, []).extend(written)
 
 
@@ -147,6 +147,7 @@ def finish_request(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Request ids and the end-of-request commit of leftover events."""
+    keys.init_app(app)
     install_session_hooks()
     app.before_request(assign_request_id)
     # After-request hooks run last-registered first; this one goes to the front of the list

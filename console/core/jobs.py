@@ -108,6 +108,41 @@ class Periodic:
     hour: str = "*"
 
 
+@dataclass(frozen=True)
+class Task:
+    """One-off work a feature hands to the workers (send a mail, refresh the dashboard):
+    `run` gets the keyword arguments given to `defer`, which must be plain values."""
+
+    key: str
+    run: Callable[..., Any]
+
+
+def register_task(app: Flask, task: Task) -> None:
+    """Let `defer(task.key, ...)` hand `task` to the workers of `app` (from init_app)."""
+    app.extensions["console"].tasks.setdefault(task.key, task)
+
+
+def defer(key: str, **arguments: Any) -> bool:
+    """Hand task `key` to the workers. False when this application runs its work in its own
+    processes (no queue, or CONSOLE_JOBS_IMMEDIATE): the caller then does it itself, after
+    the response as before, so that tests and scripts see it done."""
+    queue = current_app.extensions["console"].jobs
+    if queue is None or queue.immediate:
+        return False
+    return queue.defer(key, arguments)
+
+
+def in_background() -> bool:
+    """Whether workers run this application's background work (not this process)."""
+    queue = current_app.extensions["console"].jobs
+    return queue is not None and not queue.immediate
+
+
+def run_task(key: str, arguments: dict[str, Any]) -> None:
+    """Run the registered task `key` (a worker, in an application context of its own)."""
+    current_app.extensions["console"].tasks[key].run(**arguments)
+
+
 def register_periodic(app: Flask, periodic: Periodic) -> None:
     """Have the workers of `app` run `periodic` on its schedule (from a feature's init_app,
     before the queue is first used)."""

@@ -9,8 +9,17 @@ from typing import Any
 from flask import Flask, current_app
 
 # The pages a feature can provide: operators' pages of one object ("user", "role", "job":
-# the builder gets the object or its id) and the signed-in account's own pages (no argument).
-KINDS = ("user", "role", "job", "account.sessions", "account.activity", "account.passkeys")
+# the builder gets the object or its id), operators' pages of no object ("users.import") and
+# the signed-in account's own pages (no argument).
+KINDS = (
+    "user",
+    "role",
+    "job",
+    "users.import",
+    "account.sessions",
+    "account.activity",
+    "account.passkeys",
+)
 
 Builder = Callable[..., str]
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..settings import setting
-from . import dates
+from . import dates, jobs
 from .schema import ConsoleModel
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,22 @@ def send(message: Message) -> None:
     if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
         session.info.setdefault(_WAITING, []).append(message)
         return
-    deliver(message)
+    hand_over(message)
+
+
+def hand_over(message: Message) -> None:
+    """Give `message` to the workers (console.core.jobs), or send it now where this
+    process does its own background work."""
+    if not jobs.defer("mail.send", **asdict(message)):
+        deliver(message)
+
+
+def _deliver_fields(**message: Any) -> None:
+    deliver(Message(**message))
+
+
+def _retry_due() -> None:
+    retry(due_only=True, limit=100)
 
 
 def deliver(message: Message) -> bool:
@@ -307,7 +322,7 @@ def deliver_ready(*_: Any) -> None:
     ready = session.info.pop(_READY, None)
     session.info.pop(_WAITING, None)
     for message in ready or ():
-        deliver(message)
+        hand_over(message)
 
 
 def init_app(app: Flask) -> None:
@@ -318,4 +333,8 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
     app.teardown_request(deliver_ready)
+    jobs.register_task(app, jobs.Task("mail.send", _deliver_fields))
+    # Kept mail whose wait is over goes out on the workers' schedule too, not only when a
+    # later mail succeeds.
+    jobs.register_periodic(app, jobs.Periodic("mail.retry", _retry_due, minute="*/5"))
     app.teardown_appcontext(deliver_ready)

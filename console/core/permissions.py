@@ -25,26 +25,30 @@ PERMISSIONS: dict[str, Any] = {
     # Carried by the token of an identity provider's service account (console.scim); the
     # provider's changes also need users:write and roles:write, like an operator's.
     "scim:provision": _l("Provision accounts and groups from an identity provider over SCIM"),
+    "webhooks:manage": _l("Register, pause and delete webhook endpoints and retry deliveries"),
 }
 
+# The console's permissions of its first release.
+FIRST_RELEASE = frozenset(
+    [
+        "users:read",
+        "users:write",
+        "roles:read",
+        "roles:write",
+        "sessions:read",
+        "sessions:revoke",
+        "mfa:read",
+        "mfa:reset",
+        "audit:read",
+        "mail:read",
+    ]
+)
 # Permissions a release added, each with the set that was full administration before it:
 # a role holding all of that set is granted the newcomer, so that it stays full
 # administration (the shipped models' migration does it, `flask console adopt` for a host's).
 ADDED_LATER: dict[str, frozenset[str]] = {
-    "scim:provision": frozenset(
-        [
-            "users:read",
-            "users:write",
-            "roles:read",
-            "roles:write",
-            "sessions:read",
-            "sessions:revoke",
-            "mfa:read",
-            "mfa:reset",
-            "audit:read",
-            "mail:read",
-        ]
-    ),
+    "scim:provision": FIRST_RELEASE,
+    "webhooks:manage": FIRST_RELEASE | {"scim:provision"},
 }
 
 # The role created for the first operator; holding every permission is "full administration".

@@ -56,3 +56,6 @@ class ConsoleState:
     jobs: Any = None
     # Work the job workers do on a schedule, by key (console.core.jobs.Periodic).
     periodic_jobs: dict = field(default_factory=dict)
+    # One-off work handed to the workers (a mail, a dashboard refresh), by key
+    # (console.core.jobs.Task).
+    tasks: dict = field(default_factory=dict)

@@ -13,6 +13,7 @@ from flask import Response, current_app
 from flask_security import naive_utcnow
 from sqlalchemy import and_, exc, insert, or_, select, true, update
 
+from ..core import jobs
 from ..extensions import db
 from ..settings import setting
 from . import figures
@@ -205,8 +206,19 @@ def compute_if_missing() -> Snapshot | None:
     return load()
 
 
+def refresh_in_background(force: bool = False) -> None:
+    """A worker's refresh: recompute when stale (or `force`) and this worker wins the claim."""
+    try:
+        refresh_if_claimed(force)
+    except Exception:  # logged here; the next period tries again
+        log.exception("dashboard snapshot refresh failed")
+        db.session.rollback()
+
+
 def refresh_after(response: Response, force: bool = False) -> None:
-    """Schedule a recompute for after `response` has been sent."""
+    """Have the workers recompute the snapshot, or this process after `response` is sent."""
+    if jobs.defer("dashboard.refresh", force=force):
+        return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def recompute() -> None:

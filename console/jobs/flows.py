@@ -125,6 +125,12 @@ def start(
     return found
 
 
+def enqueue(job_id: int) -> None:
+    """Queue a job stored by `start(..., enqueue=False)`, once the feature that started it
+    has linked it to its own rows (with CONSOLE_JOBS_IMMEDIATE it has run on return)."""
+    _enqueue(job_id)
+
+
 def _enqueue(job_id: int) -> None:
     """Hand the stored job to the queue; when the queue cannot take it (Redis down), the job
     stays queued in the table and the workers' periodic check queues it again."""

@@ -47,6 +47,7 @@ class JobQueue:
         self.app = app
         self._huey: Huey | None = None
         self._run_job: TaskWrapper | None = None
+        self._run_task: TaskWrapper | None = None
         self._lock = threading.Lock()
 
     def _ready(self) -> tuple[Huey, TaskWrapper]:
@@ -55,12 +56,17 @@ class JobQueue:
         with self._lock:
             if self._huey is None or self._run_job is None:
                 self._huey = self._build()
-                self._run_job = self._register(self._huey)
+                self._run_job, self._run_task = self._register(self._huey)
             return self._huey, self._run_job
 
     @property
     def huey(self) -> Huey:
         return self._ready()[0]
+
+    @property
+    def immediate(self) -> bool:
+        """Whether jobs run in the process that starts them (tests, scripts)."""
+        return bool(setting("CONSOLE_JOBS_IMMEDIATE", self.app.config))
 
     def describe(self) -> str:
         """Where the queue lives, for the worker's first line."""
@@ -83,7 +89,7 @@ class JobQueue:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(name, filename=str(path), **options)
 
-    def _register(self, huey: Huey) -> TaskWrapper:
+    def _register(self, huey: Huey) -> tuple[TaskWrapper, TaskWrapper]:
         app = self.app
 
         def run_job(job_id: int) -> None:
@@ -98,7 +104,29 @@ class JobQueue:
             huey.periodic_task(
                 crontab(minute=periodic.minute, hour=periodic.hour), name=periodic.key
             )(_in_context(app, periodic.run))
-        return huey.task(name="run_job")(run_job)
+
+        def run_task(key: str, arguments: dict[str, Any]) -> None:
+            from ..core import jobs
+
+            with app.app_context():
+                jobs.run_task(key, arguments)
+
+        # A failed task is tried again a few times (a mail server or database restarting);
+        # mail that still fails is kept by its own retry (console.core.notify).
+        task = huey.task(name="run_task", retries=3, retry_delay=30)(run_task)
+        return huey.task(name="run_job")(run_job), task
+
+    def defer(self, key: str, arguments: dict[str, Any]) -> bool:
+        """Queue task `key` with `arguments`; False (the caller does the work) when the
+        queue's storage cannot take it."""
+        try:
+            self._ready()
+            assert self._run_task is not None
+            self._run_task(key, arguments)
+        except Exception:  # noqa: BLE001 - storage down: the work is still done, inline
+            log.exception("could not queue the %s task; doing it in this process", key)
+            return False
+        return True
 
     def enqueue(self, job_id: int) -> None:
         """Queue job `job_id` (immediate mode: run it now, in this process)."""

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Install the registry check, the pages, the admin view, the CLI and the demo data."""
-    from ..core import actions
-    from . import admin, cli, demo, guard, labels, models, receivers, views  # noqa: F401
+    from ..core import actions, jobs
+    from . import admin, cli, demo, flows, guard, labels, models, receivers, views  # noqa: F401
     from .events import ACTIONS
 
     actions.declare(ACTIONS)
+    # The workers delete dead session records on a schedule (a process without workers
+    # deletes a few now and then after a response: console.sessions.guard).
+    jobs.register_periodic(app, jobs.Periodic("sessions.purge", flows.purge_everything))
 
     guard.init_app(app, state.url_prefix)
     app.add_template_global(labels.device_label, "session_device")

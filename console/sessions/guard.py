@@ -18,6 +18,7 @@ from flask_login.utils import encode_cookie
 from flask_security import url_for_security
 from flask_security.utils import set_request_attr
 
+from ..core import jobs
 from ..core.errors import render_error, wants_json
 from ..core.htmx import hx_redirect, is_htmx
 from ..core.paths import under_prefix
@@ -212,6 +213,8 @@ def _maybe_purge(response: Response) -> None:
     """Now and then, after the response is sent, delete a small batch of dead records."""
     probability = setting("CONSOLE_SESSION_PURGE_PROBABILITY")
     if probability <= 0 or random.random() >= probability:  # noqa: S311 - not security
+        return
+    if jobs.in_background():  # the workers purge on their schedule
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 

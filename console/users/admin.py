@@ -95,6 +95,8 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
             bad_day=dates.BAD_DAY,
             # "Every matching user" applies to the filters these rows were listed with.
             matching_filters=bulk.filter_args(params),
+            # The CSV import's page, when the application offers it.
+            import_url=links.url_for("users.import"),
         )
         if params.errors:
             response.status_code = 400

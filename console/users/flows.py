@@ -121,6 +121,15 @@ def invitation_link(user: ConsoleUserMixin) -> str:
 @atomic
 def send_invitation(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> None:
     """Mail `user` a link to set their password; refused once they have one."""
+    add_invitation(actor, user)
+    db.session.commit()
+
+
+def add_invitation(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> None:
+    """send_invitation inside the caller's transaction: the mail goes out once it commits.
+
+    Refuses (PolicyError, UserFlowError) before it writes anything.
+    """
     # The link sets a password on the account: the same rule as a password reset.
     policy.require(actor, "users:write", target=user)
     if user.password:
@@ -130,7 +139,7 @@ def send_invitation(actor: ConsoleUserMixin | None, user: ConsoleUserMixin) -> N
     link = invitation_link(user)
     user.invited_at = naive_utcnow()
     emit("admin.user.invited", actor=actor, subject=user, email=user.email)
-    db.session.commit()
+    # Held by notify until the caller's commit; a rollback drops it.
     notify(
         user,
         "users/invitation",
@@ -157,6 +166,33 @@ def create_user(
     host's declared fields); `invite=False` leaves the invitation to a later
     `send_invitation` (an account created deactivated cannot be invited).
     """
+    user = add_user(actor, email=email, name=name, username=username, roles=roles, profile=profile)
+    normalized = user.email
+    try:
+        db.session.commit()
+    except EmailInUseError as error:
+        # Another request took a look-alike address after the check; the datastore has
+        # rolled back, so nothing of this account (nor its event) was written.
+        raise UserFlowError("email_taken", email=normalized) from error
+    if invite:
+        send_invitation(actor, user)
+    return user
+
+
+def add_user(
+    actor: ConsoleUserMixin | None,
+    *,
+    email: str,
+    name: str | None = None,
+    username: str | None = None,
+    roles: Sequence[ConsoleRoleMixin] = (),
+    profile: dict[str, Any] | None = None,
+) -> ConsoleUserMixin:
+    """create_user inside the caller's transaction, with no invitation: the same checks,
+    the account and its event, committed by the caller (a job's batch).
+
+    Refuses (PolicyError, UserFlowError, ValueError for a bad address) before it writes.
+    """
     from flask_security.proxies import _security
 
     policy.require(actor, "users:write")
@@ -182,20 +218,15 @@ def create_user(
             confirmed=False,
             **extra,
         )
-        emit(
-            "admin.user.created",
-            actor=actor,
-            subject=user,
-            email=user.email,
-            roles=_role_names(user.roles),
-        )
-        db.session.commit()
     except EmailInUseError as error:
-        # Another request took a look-alike address after the check above; the datastore
-        # has rolled back, so nothing of this account (nor its event) was written.
         raise UserFlowError("email_taken", email=normalized) from error
-    if invite:
-        send_invitation(actor, user)
+    emit(
+        "admin.user.created",
+        actor=actor,
+        subject=user,
+        email=user.email,
+        roles=_role_names(user.roles),
+    )
     return user
 
 
@@ -218,7 +249,7 @@ def _claim_version(user: ConsoleUserMixin, version: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
+        # Nothing was updated; the caller's transaction (or @atomic) decides what to undo.
         raise UserFlowError("stale", user=user.email)
     user.edit_version = version + 1
 
@@ -242,6 +273,34 @@ def update_user(
     roles: Sequence[ConsoleRoleMixin] | None = None,
 ) -> dict[str, list[Any]]:
     """Apply profile values and roles from a form built at `version`; returns the diff."""
+    changes = change_user(actor, user, version=version, values=values, roles=roles)
+    if not changes:
+        return changes
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # A race past the check ends at the unique index: the version claim and every
+        # value roll back together.
+        db.session.rollback()
+        if "email" in values and is_email_conflict(error):
+            raise UserFlowError("email_taken", email=values["email"]) from error
+        raise
+    return changes
+
+
+def change_user(
+    actor: ConsoleUserMixin | None,
+    user: ConsoleUserMixin,
+    *,
+    version: int,
+    values: dict[str, Any],
+    roles: Sequence[ConsoleRoleMixin] | None = None,
+) -> dict[str, list[Any]]:
+    """update_user inside the caller's transaction (a job's batch commits it): the same
+    checks, values, roles and events; returns the diff.
+
+    Refuses (PolicyError, UserFlowError, ValueError for a bad address) before it writes.
+    """
     from flask_security.proxies import _security
 
     policy.require(actor, "users:write", target=user)
@@ -293,15 +352,6 @@ def update_user(
             actor=actor,
             subject=user,
         )
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        # A race past the check above ends at the unique index: the version claim and every
-        # value roll back together.
-        db.session.rollback()
-        if "email" in values and is_email_conflict(error):
-            raise UserFlowError("email_taken", email=values["email"]) from error
-        raise
     return changes
 
 

@@ -69,6 +69,8 @@ def host_config(database: str) -> dict[str, Any]:
         # The console's own switches, which the application without it ignores.
         "RATELIMIT_ENABLED": False,
         "CONSOLE_LOCKOUT_REFUSAL_INTERVAL": timedelta(0),
+        # Mail and jobs run in the process (no worker runs beside these apps).
+        "CONSOLE_JOBS_IMMEDIATE": True,
     }
 
 

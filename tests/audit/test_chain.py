@@ -1,5 +1,6 @@
 """Tamper evidence: `audit verify` finds the first broken link; purges and concurrent
-writers leave a chain that verifies."""
+writers leave a chain that verifies (tests/audit/test_keyed_chain.py: the keys, the
+switch point and checkpoints)."""
 
 from __future__ import annotations
 
@@ -47,14 +48,17 @@ def test_altering_one_event_breaks_verification_at_that_event(app, stored_events
 
 
 def test_rehashing_an_altered_event_breaks_the_next_link(app, stored_events, audit_cli):
-    from console.audit import chain
+    # Even a writer who holds the audit key and relinks one event breaks the next link.
+    from console.audit import chain, keys
     from console.extensions import db
 
     _record(4)
     stored = stored_events()
     target = stored[1]
     target.actor_email = "someone.else@example.com"
-    target.hash = chain.event_hash(target.prev_hash, chain.content_of(target))
+    target.hash = chain.keyed_hash(
+        keys.keyring(), target.key_id, target.prev_hash, chain.content_of(target)
+    )
     db.session.commit()
     result = audit_cli("verify")
     assert result.exit_code == 1

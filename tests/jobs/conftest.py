@@ -5,7 +5,8 @@ stored trail, not of the signals)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,3 +84,25 @@ def fresh(model: Any, ident: int) -> Any:
 
     db.session.expire_all()
     return db.session.get(model, ident)
+
+
+def through_the_queue(config: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`config` with jobs and background work going through the queue, stored in a SQLite
+    file of the test's own (as a deployment with workers runs them)."""
+    return {
+        **config,
+        "CONSOLE_JOBS_IMMEDIATE": False,
+        "CONSOLE_JOBS_SQLITE_PATH": str(folder / "queue.db"),
+    }
+
+
+@pytest.fixture
+def consumer(app: Any) -> Iterator[Any]:
+    """Huey's consumer with two worker threads, as `flask console worker` runs it (for the
+    tests whose app_config goes through the queue)."""
+    from console.jobs.queue import queue
+
+    running = queue().consumer(2, embedded=True)
+    running.start()
+    yield running
+    running.stop(graceful=True)

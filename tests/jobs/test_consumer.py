@@ -4,7 +4,6 @@ that starts them to every account changed, and stopped between batches when canc
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,32 +12,17 @@ import pytest
 from console.extensions import db
 from console.jobs import flows as job_flows
 from console.jobs.models import Job
-from console.jobs.queue import queue
 from console.models import User
 from console.users import bulk
 from console.users import flows as user_flows
 from console.users.query import ListParams
 
-from .conftest import USERS, fresh
+from .conftest import USERS, fresh, through_the_queue
 
 
 @pytest.fixture
 def app_config(app_config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    """Jobs go through the queue, stored in a SQLite file of this test's own."""
-    return {
-        **app_config,
-        "CONSOLE_JOBS_IMMEDIATE": False,
-        "CONSOLE_JOBS_SQLITE_PATH": str(tmp_path / "queue.db"),
-    }
-
-
-@pytest.fixture
-def consumer(app: Any) -> Iterator[Any]:
-    """Huey's consumer with two worker threads, as `flask console worker` runs it."""
-    running = queue().consumer(2, embedded=True)
-    running.start()
-    yield running
-    running.stop(graceful=True)
+    return through_the_queue(app_config, tmp_path)
 
 
 def _wait_for(job_id: int, done: Any, timeout: float = 30) -> Job:

@@ -53,8 +53,11 @@ def test_the_sqlite_queue_sits_beside_a_sqlite_database_else_in_the_instance_fol
     with beside.app_context():
         huey = queue().huey
         assert isinstance(huey, SqliteHuey)
-        # The workers' periodic check (interrupted jobs, old jobs) is scheduled on it.
-        assert [type(task).__name__ for task in huey._registry.periodic_tasks] == ["check_jobs"]
+        # The workers' periodic work (interrupted and old jobs, kept mail, purges, the
+        # dashboard) is scheduled on it.
+        scheduled = {type(task).__name__ for task in huey._registry.periodic_tasks}
+        assert scheduled == set(beside.extensions["console"].periodic_jobs)
+        assert {"check_jobs", "mail.retry", "dashboard.refresh", "sessions.purge"} <= scheduled
     assert (tmp_path / "console-jobs.db").is_file()
 
 

@@ -40,6 +40,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "security.tf_select",
         "security.mf_recovery",
         "mfa.break_glass",
+        # A new-device notice's "this wasn't me" link: its signed token is the credential.
+        "account.not_me",
         # The API's OpenAPI document describes it and holds no data.
         "api_docs.openapi_json",
     }

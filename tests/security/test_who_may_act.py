@@ -470,8 +470,8 @@ def test_lists_offer_no_selection_of_a_superior(backend, cast, client):
     assert login(client, cast.actor.email, PASSWORD).status_code == 302
     superior, peer = cast.targets["superior"], cast.targets["peer"]
     users = client.get("/admin/users/").get_data(as_text=True)
-    assert f'id="select-{peer.id}"' in users
-    assert f'id="select-{superior.id}"' not in users
+    assert f'name="rowid" value="{peer.id}"' in users
+    assert f'name="rowid" value="{superior.id}"' not in users
     sessions = client.get("/admin/sessions/").get_data(as_text=True)
     assert f'value="{_session(peer).key}"' in sessions
     assert f'value="{_session(superior).key}"' not in sessions

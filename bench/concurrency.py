@@ -1,0 +1,253 @@
+"""Many clients at once: throughput and p50/p95 under 8 and 32 concurrent signed-in clients.
+
+    python -m bench.concurrency --backend postgresql --users 1000000 [--reuse] [--seconds 20]
+
+The seeded database of bench/run.py, served by gunicorn exactly as gunicorn.conf.py ships it
+(gthread, its threads per worker) with WEB_CONCURRENCY workers (4 unless set), rate limits
+off. Each scenario runs for --seconds with N client threads, each its own signed-in HTTP
+session: the authenticated JSON endpoint, the users list, a prefix search and the sign-in
+POST. Every response reports how long its request waited for a pool connection
+(X-Pool-Wait-Ms, bench/wsgi_concurrency.py). Then bystanders sign in while a burst of wrong
+passwords hits one account. Results go to bench/out/concurrency-<backend>-<users>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from bench import seed as seeder
+from bench.run import OUT, ROOT, csrf_token, free_port, prepare, sign_in
+
+CLIENTS = (8, 32)
+BURST_ATTEMPTS = 1000
+BURST_THREADS = 16
+VICTIM = 3  # a seeded member whose account the burst locks
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        SECRET_KEY=seeder.SECRET_KEY,
+        WEB_CONCURRENCY=str(workers),
+        GUNICORN_APP="bench.wsgi_concurrency:app",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_ACCESS_LOG="",
+    )
+    process = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://localhost:{port}/healthz", timeout=5).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise RuntimeError("gunicorn did not start")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[max(0, int(len(ordered) * share) - 1)], 2) if ordered else 0.0
+
+
+def summary(
+    timings: list[float], statuses: Counter, waits: list[tuple[float, bool]], seconds: float
+) -> dict[str, Any]:
+    return {
+        "requests": len(timings),
+        "per_second": round(len(timings) / seconds, 1),
+        "p50_ms": round(statistics.median(timings), 2) if timings else 0.0,
+        "p95_ms": percentile(timings, 0.95),
+        "errors": sum(n for status, n in statuses.items() if status >= 500 or status == 0),
+        "statuses": dict(statuses),
+        "found_pool_full": sum(1 for _, full in waits if full),
+        "pool_checkout_p95_ms": percentile([wait for wait, _ in waits], 0.95),
+    }
+
+
+def members(url: str, count: int) -> list[str]:
+    """Active seeded members who sign in with a password alone (every seeded account has
+    the same password; the even ones have an authenticator app)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        emails = conn.execute(
+            sa.text(
+                'SELECT email FROM "user" WHERE active AND tf_primary_method IS NULL'
+                " AND id > :first ORDER BY id LIMIT :count"
+            ),
+            {"first": VICTIM, "count": count},
+        ).scalars()
+        found = list(emails)
+    engine.dispose()
+    return found
+
+
+def _pool(response: requests.Response) -> tuple[float, bool]:
+    """How long the request took to get a pool connection, and whether the pool was full."""
+    wait = float(response.headers.get("X-Pool-Wait-Ms", 0))
+    return wait, response.headers.get("X-Pool-Full") == "1"
+
+
+class Scenario:
+    """One kind of request, made by a client thread with its own signed-in session."""
+
+    def __init__(self, name: str, base: str, path: str | None, emails: list[str]) -> None:
+        self.name, self.base, self.path, self.emails = name, base, path, emails
+
+    def session(self, index: int) -> requests.Session:
+        session, _ = sign_in(self.base, self.emails[index], seeder.OPERATOR_PASSWORD)
+        return session
+
+    def once(self, session: requests.Session, index: int) -> tuple[int, float, tuple[float, bool]]:
+        if self.path is not None:
+            started = time.perf_counter()
+            response = session.get(self.base + self.path, allow_redirects=False)
+            elapsed = time.perf_counter() - started
+            return response.status_code, elapsed, _pool(response)
+        # A whole sign-in POST of a bystander (the GET for its CSRF token is not timed).
+        fresh = requests.Session()
+        page = fresh.get(self.base + "/login")
+        data = {
+            "email": self.emails[index],
+            "password": seeder.OPERATOR_PASSWORD,
+            "csrf_token": csrf_token(page.text),
+        }
+        started = time.perf_counter()
+        response = fresh.post(self.base + "/login", data=data, allow_redirects=False)
+        elapsed = time.perf_counter() - started
+        status = response.status_code if response.status_code != 302 else 200
+        return status, elapsed, _pool(response)
+
+
+def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> dict[str, Any]:
+    """`clients` threads making `scenario`'s request for `seconds`."""
+    sessions = []
+    for index in range(clients):
+        if operator:  # the operator pages: every client is the seeded operator
+            session, _ = sign_in(scenario.base, seeder.OPERATOR_EMAIL, seeder.OPERATOR_PASSWORD)
+        else:
+            session = scenario.session(index)
+        sessions.append(session)
+    timings: list[float] = []
+    waits: list[tuple[float, bool]] = []
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(index: int) -> None:
+        start.wait()
+        while time.perf_counter() < stop_at[0]:
+            try:
+                status, elapsed, wait = scenario.once(sessions[index], index)
+            except requests.RequestException:
+                status, elapsed, wait = 0, 0.0, (0.0, False)
+            with lock:
+                statuses[status] += 1
+                if status:
+                    timings.append(elapsed * 1000)
+                    waits.append(wait)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.perf_counter() + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return summary(timings, statuses, waits, seconds)
+
+
+def burst(base: str, attempts: int, threads: int) -> None:
+    """`attempts` wrong passwords at one account from `threads` attacker threads."""
+    victim = seeder.email_of(VICTIM)
+    share = attempts // threads
+
+    def attacker() -> None:
+        session = requests.Session()
+        token = csrf_token(session.get(base + "/login").text)
+        for _ in range(share):
+            data = {"email": victim, "password": "wrong password", "csrf_token": token}
+            with contextlib.suppress(requests.RequestException):
+                session.post(base + "/login", data=data, allow_redirects=False, timeout=60)
+
+    workers = [threading.Thread(target=attacker) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def run(backend: str, users: int, reuse: bool, seconds: float, workers: int) -> dict[str, Any]:
+    url = prepare(backend, users, reuse)
+    port = free_port()
+    base = f"http://localhost:{port}"
+    server = start_server(url, port, workers)
+    emails = members(url, max(CLIENTS))
+    scenarios = {
+        "authenticated JSON": (Scenario("authenticated JSON", base, "/api/me", emails), False),
+        "users list": (Scenario("users list", base, "/admin/users/", emails), True),
+        "search": (Scenario("search", base, "/admin/users/?q=user00001", emails), True),
+        "sign-in POST": (Scenario("sign-in POST", base, None, emails), False),
+    }
+    results: dict[str, Any] = {"backend": backend, "users": users, "workers": workers}
+    try:
+        json_scenario = scenarios["authenticated JSON"][0]
+        drive(json_scenario, 4, 3, False)  # warm every worker's pool and caches
+        results["sequential JSON"] = drive(json_scenario, 1, seconds, False)
+        for clients in CLIENTS:
+            for name, (scenario, operator) in scenarios.items():
+                key = f"{name} x{clients}"
+                results[key] = drive(scenario, clients, seconds, operator)
+                print(f"  {backend} {users:>9,} {key:<26} {results[key]}", file=sys.stderr)
+        # Bystanders sign in while one account takes a burst of wrong passwords.
+        sign_ins = scenarios["sign-in POST"][0]
+        results["bystanders alone"] = drive(sign_ins, 8, seconds, False)
+        attack = threading.Thread(target=burst, args=(base, BURST_ATTEMPTS, BURST_THREADS))
+        attack.start()
+        results["bystanders during burst"] = drive(sign_ins, 8, seconds, False)
+        attack.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"concurrency-{backend}-{users}.json").write_text(json.dumps(results, indent=1))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse a seeded database")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    args = parser.parse_args(argv)
+    result = run(args.backend, args.users, args.reuse, args.seconds, args.workers)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
