@@ -192,6 +192,26 @@ def login(client: FlaskClient, email: str, password: str, **extra: Any) -> Any:
 MEMBER_PASSWORD = "correct horse battery"
 
 
+HELPDESK_PASSWORD = "helpdesk password 1"
+
+
+@pytest.fixture
+def helpdesk(make_user: Callable[..., Any]) -> Any:
+    """An operator who may read and change accounts, and nothing else (no role grants)."""
+    return make_user(
+        "helpdesk@example.com",
+        password=HELPDESK_PASSWORD,
+        roles=["Helpdesk"],
+        permissions=["users:read", "users:write"],
+    )
+
+
+@pytest.fixture
+def helpdesk_client(client: Any, helpdesk: Any) -> Any:
+    assert login(client, helpdesk.email, HELPDESK_PASSWORD).status_code == 302
+    return client
+
+
 @pytest.fixture
 def member(make_user: Callable[..., Any]) -> Any:
     """An account with no permissions: what every end user is."""

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import login
 from tests.jobs.conftest import stored_events  # noqa: F401 - the audit trail as stored
 
 IMPORT = "/admin/users/import/"
-HELPDESK_PASSWORD = "helpdesk password 1"
 
 
 def csv_bytes(*lines: str, bom: bool = False, newline: str = "\n") -> bytes:
@@ -30,20 +28,3 @@ def store(app: Any) -> Callable[..., Any]:
         return flows.store(io.BytesIO(data), filename=filename, actor=actor, invite=invite)
 
     return run
-
-
-@pytest.fixture
-def helpdesk(make_user: Callable[..., Any]) -> Any:
-    """An operator who may read and change accounts but not grant roles."""
-    return make_user(
-        "helpdesk@example.com",
-        password=HELPDESK_PASSWORD,
-        roles=["Helpdesk"],
-        permissions=["users:read", "users:write"],
-    )
-
-
-@pytest.fixture
-def helpdesk_client(client: Any, helpdesk: Any) -> Any:
-    assert login(client, helpdesk.email, HELPDESK_PASSWORD).status_code == 302
-    return client

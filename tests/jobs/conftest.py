@@ -12,11 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import login
-
 USERS = "/admin/users/"
 JOBS = "/admin/jobs/"
-HELPDESK_PASSWORD = "helpdesk password 1"
 
 
 @pytest.fixture
@@ -43,23 +40,6 @@ def auditors(make_user: Callable[..., Any]) -> list[Any]:
         )
         for i in range(2)
     ]
-
-
-@pytest.fixture
-def helpdesk(make_user: Callable[..., Any]) -> Any:
-    """An operator who may read and change accounts, and nothing else."""
-    return make_user(
-        "helpdesk@example.com",
-        password=HELPDESK_PASSWORD,
-        roles=["Helpdesk"],
-        permissions=["users:read", "users:write"],
-    )
-
-
-@pytest.fixture
-def helpdesk_client(client: Any, helpdesk: Any) -> Any:
-    assert login(client, helpdesk.email, HELPDESK_PASSWORD).status_code == 302
-    return client
 
 
 @pytest.fixture
