@@ -13,6 +13,7 @@ from . import config as config_module
 from . import settings
 from .core.admin import PermissionGatedView
 from .core.permissions import HostPermission, declare_permissions
+from .core.personal_data import register_personal_data
 from .core.state import PACKAGE_DIR, ConsoleState, resource_dir
 from .core.user_fields import HostUserField, declare_user_fields
 from .settings import setting
@@ -28,6 +29,7 @@ __all__ = [
     "create_app",
     "declare_permissions",
     "declare_user_fields",
+    "register_personal_data",
     "resource_dir",
 ]
 
@@ -48,7 +50,11 @@ FEATURES = (
     "console.dashboard",
     "console.mfa",
     "console.sessions",
+    # After sessions: its request check reads the session the registry has just accepted.
+    "console.impersonation",
+    "console.identity",
     "console.api",
+    "console.privacy",
     "console.scim",
     "console.adoption",
 )
@@ -172,6 +178,7 @@ class SecurityConsole:
         from .account.passwords import ConsolePasswordUtil
         from .account.signin import FORMS as SIGNIN_FORMS
         from .core.notify import ConsoleMailUtil
+        from .identity.config import security_options as identity_options
         from .lockout.forms import SECURITY_FORMS
         from .mfa.recovery.codes import ConsoleRecoveryCodesUtil
         from .mfa.totp.replay import ReplayProtectedTotp
@@ -184,6 +191,8 @@ class SecurityConsole:
             mf_recovery_codes_util_cls=ConsoleRecoveryCodesUtil,
             mail_util_cls=ConsoleMailUtil,
             password_util_cls=ConsolePasswordUtil,
+            # Flask-Security's OAuth support, on when identity providers are configured.
+            **identity_options(app),
             **{**SECURITY_FORMS, **SIGNIN_FORMS},
         )
         headers.init_app(app, prefix)
@@ -341,9 +350,24 @@ def _sqlite_foreign_keys_on(dbapi_connection: Any, record: Any) -> None:
 
 
 def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
-    """Pre-ping, a bounded pool and a statement timeout on PostgreSQL."""
+    """Pre-ping; a bounded pool on PostgreSQL and on a SQLite file; a statement timeout on
+    PostgreSQL, and on SQLite how long a write waits for the one writer before it fails."""
     uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
     options: dict[str, Any] = {"pool_pre_ping": True}
+    if uri.startswith("sqlite"):
+        # SQLite lets one transaction write at a time. Under many concurrent sign-ins the
+        # line of writers can be longer than sqlite3's default 5 s, and a write that gives
+        # up is a 503; waiting longer (still inside gunicorn's request timeout) serves it.
+        options["connect_args"] = {
+            "timeout": float(setting("CONSOLE_DB_SQLITE_BUSY_TIMEOUT", config))
+        }
+        if ":memory:" not in uri and uri.rstrip("/") != "sqlite:":
+            # A database file is shared by the threads like a server's: the same bound pool
+            # (an in-memory database is one connection, Flask-SQLAlchemy's StaticPool).
+            options.update(
+                pool_size=int(setting("CONSOLE_DB_POOL_SIZE", config)),
+                max_overflow=int(setting("CONSOLE_DB_MAX_OVERFLOW", config)),
+            )
     if uri.startswith("postgresql"):
         timeout_ms = int(setting("CONSOLE_DB_STATEMENT_TIMEOUT_MS", config))
         pool_timeout = setting("CONSOLE_DB_POOL_TIMEOUT", config)

@@ -77,8 +77,15 @@ LAST = [
 
 ROLES = {
     "Support": (
-        ["users:read", "users:write", "sessions:read", "sessions:revoke", "mfa:read"],
-        "Help desk: accounts, sessions and factors",
+        [
+            "users:read",
+            "users:write",
+            "users:impersonate",
+            "sessions:read",
+            "sessions:revoke",
+            "mfa:read",
+        ],
+        "Help desk: accounts, sessions and factors; signs in as a member to help",
     ),
     "Security officer": (
         [

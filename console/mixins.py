@@ -21,6 +21,7 @@ from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, St
 from sqlalchemy import func as sql_func
 from sqlalchemy.orm import Mapper
 
+from .core import mfa_waiver
 from .core.emails import canonical_email
 
 
@@ -58,6 +59,15 @@ class ConsoleUserMixin:
 
     def __str__(self) -> str:
         return str(self.email)  # type: ignore[attr-defined]
+
+    def check_tf_required(
+        self, tf_setup_methods: list[tuple[str, str]], tf_fresh: bool
+    ) -> tuple[bool, list[tuple[str, str]]]:
+        """Flask-Security's answer, unless this request's sign-in already counts as
+        multi-factor (an identity provider's, when the policy says so: core.mfa_waiver)."""
+        if mfa_waiver.waived(self):
+            return False, tf_setup_methods
+        return super().check_tf_required(tf_setup_methods, tf_fresh)  # type: ignore[misc]
 
 
 class ConsoleRoleMixin:

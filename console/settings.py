@@ -20,8 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_PROXY_FIX": 0,
     "CONSOLE_DB_STATEMENT_TIMEOUT_MS": 5000,
     "CONSOLE_DB_POOL_TIMEOUT": 5,
-    "CONSOLE_DB_POOL_SIZE": 5,
-    "CONSOLE_DB_MAX_OVERFLOW": 5,
+    "CONSOLE_DB_POOL_SIZE": 10,
+    "CONSOLE_DB_MAX_OVERFLOW": 10,
+    "CONSOLE_DB_SQLITE_BUSY_TIMEOUT": 20,
     # Mail
     "CONSOLE_MAIL_OUTBOX": True,
     # Lists
@@ -76,6 +77,10 @@ DEFAULTS: dict[str, Any] = {
     # MFA: operators re-authenticate within this window; break-glass codes live this long
     "CONSOLE_MFA_REAUTH_WITHIN": timedelta(minutes=5),
     "CONSOLE_MFA_BREAKGLASS_TTL": timedelta(minutes=30),
+    # Impersonation (console.impersonation): an operator's session as another user ends after
+    # this long, on the next request; the account holder is told by mail when it starts.
+    "CONSOLE_IMPERSONATION_MAX_AGE": timedelta(minutes=15),
+    "CONSOLE_IMPERSONATION_NOTIFY": True,
     # API: personal access tokens live at most this long (the creation form's choices)
     "CONSOLE_API_TOKEN_MAX_LIFETIME": timedelta(days=365),
     # API requests per token (or signed-in user, or address before either is known)
@@ -107,6 +112,20 @@ DEFAULTS: dict[str, Any] = {
     # A file of at most this many rows is checked within the upload's request; a larger one
     # by a background job, whose progress the preview page shows.
     "CONSOLE_IMPORT_PREVIEW_INLINE_ROWS": 5_000,
+    # Sign-in with identity providers (console.identity), through Flask-Security's OAuth
+    # support: a list of providers, each a mapping with "name" (in URLs and stored with each
+    # link: keep it stable), "label", "client_id", "client_secret", and "discovery_url" (any
+    # OpenID Connect provider) or "kind" "google"/"github"; optionally "scopes" and the three
+    # policies below for that provider alone.
+    "CONSOLE_OIDC_PROVIDERS": [],
+    # A first sign-in whose provider vouches for the address (email_verified) is linked to the
+    # account with that address (a confirmed one, or an invitation not yet accepted).
+    "CONSOLE_OIDC_MATCH_EMAIL": True,
+    # A first sign-in that matches no account creates one (no password, address confirmed).
+    "CONSOLE_OIDC_CREATE_ACCOUNTS": False,
+    # A provider's sign-in counts as multi-factor: no second factor is asked and no require-MFA
+    # role makes the account enrol one. Off: the console's second factor still applies.
+    "CONSOLE_OIDC_SATISFIES_MFA": False,
     # SCIM 2.0 provisioning (console.scim): what DELETE /Users/{id} does, "deactivate" (the
     # account stays, deactivated, and SCIM no longer shows it) or "delete" (removed for good)
     "CONSOLE_SCIM_DELETE": "deactivate",
@@ -147,6 +166,11 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_BREACHED_PASSWORDS_FAIL": "open",
     # Seconds to wait for the API's answer.
     "CONSOLE_BREACHED_PASSWORDS_TIMEOUT": 3.0,
+    # Leaving (console.privacy): whether account holders may delete their own account, "off",
+    # "immediate" or "grace" (deletion is scheduled, and signing in before the grace period
+    # ends cancels it); the workers complete scheduled deletions whose grace period ended.
+    "CONSOLE_ACCOUNT_DELETION": "grace",
+    "CONSOLE_ACCOUNT_DELETION_GRACE": timedelta(days=14),
     # Languages
     "CONSOLE_LANGUAGES": ("en", "de", "fr", "es", "ja"),
     "CONSOLE_DEFAULT_TIMEZONE": "UTC",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def init_app(app: Flask, state: ConsoleState) -> None:
     """Register the pages, connect the sign-in, password and email signals, and route
     Flask-Security's sign-in and re-authentication steps through the console."""
-    from ..core import actions, freshness, jobs, ratelimit
+    from ..core import actions, freshness, gates, jobs, ratelimit
     from . import models, new_device, passwords, receivers, signin, views  # noqa: F401
     from .events import ACTIONS
 
@@ -28,6 +28,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     )
     # The "this wasn't me" link checks a token and sends a mail.
     ratelimit.limit(app, "account.not_me", "mail")
+    # It also ends every session and resets the password: the account holder's alone.
+    gates.sensitive(app, ("account.not_me",))
 
     app.register_blueprint(views.bp, url_prefix=f"{state.url_prefix}/account")
     register(app, NavItem("account", "account.security", _l("Security"), None, order=10))

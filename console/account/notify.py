@@ -1,7 +1,7 @@
 """Notices to the account holder after a change to their account's security, with a link to
 their security center; the text of each is the one its action declares (console.core.actions).
-Sent by the profile and email flows here and by the account holder's own second-factor
-changes (console/mfa/flows.py)."""
+Sent by the profile and email flows here, and by the flows of other features that change
+an account's security on its holder's behalf (second factors, API tokens)."""
 
 from __future__ import annotations
 

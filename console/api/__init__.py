@@ -17,7 +17,7 @@ API_PATH = "/api/v1"
 
 def init_app(app: Flask, state: ConsoleState) -> None:
     """The resources, their document, token authentication and the token pages."""
-    from ..core import actions, problems, sections
+    from ..core import actions, gates, problems, sections
     from ..extensions import csrf
     from ..settings import setting
     from . import (  # noqa: F401 - models
@@ -66,6 +66,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
 
     app.register_blueprint(views.bp, url_prefix=base)
     pages.init_app(app, state)
+    # Creating and revoking one's own personal access tokens is the account holder's alone.
+    gates.sensitive(app, ("api_tokens.new", "api_tokens.revoke", "api_me.Token"))
     sections.register(
         app,
         "account",

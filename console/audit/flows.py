@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_security import naive_utcnow
 
-from ..core import actions, dates, policy
+from ..core import actions, dates, policy, signals
 from ..core.spreadsheet import neutralize
 from ..extensions import db
 from ..settings import setting
@@ -40,6 +40,9 @@ def record(
     if actions.find(action) is None:
         # Still recorded: losing a security event is worse than an unlabelled one.
         warnings.warn(f"audit action {action!r} is not declared", UndeclaredActionWarning, 2)
+    # The request's context (an impersonating operator, a provisioning client) goes with
+    # every event, whichever signal reported it.
+    details = {**signals.context(), **(details or {})}
     values = recorder.build(
         action, actor=actor, subject=subject, details=details, created_at=created_at
     )

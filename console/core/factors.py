@@ -12,16 +12,7 @@ from sqlalchemy import case, false, or_, select, true
 from ..extensions import db
 from .models import models
 from .registry import add_once
-
-
-@dataclass(frozen=True)
-class Alert:
-    """Something the account holder should act on, shown atop their security center;
-    `level` is a Bootstrap alert kind, `key` names it in the page (data-warning)."""
-
-    key: str
-    level: str
-    text: Any
+from .sections import Alert
 
 
 def _no_alerts(user: Any) -> tuple[Alert, ...]:

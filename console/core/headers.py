@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
 from ..settings import setting
 from .paths import under_prefix
-from .redirects import REDIRECT_HEADERS, home, is_safe_header
+from .redirects import REDIRECT_HEADERS, home, is_chosen_offsite, is_safe_header
 
 log = logging.getLogger(__name__)
 
 HOST_PREFIX = "__Host-"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# app.extensions key: origins besides this one that the console's forms may lead to, through
+# a redirect of the console's own (an identity provider's sign-in page after the sign-in
+# form posts to the console): browsers hold such redirects to the form-action directive.
+FORM_TARGETS = "console.form_targets"
 
 
 def _nonce() -> str:
@@ -24,7 +30,14 @@ def _nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str) -> str:
+def allow_form_target(app: Flask, url: str) -> None:
+    """Let the console's forms lead, through a redirect of its own, to `url`'s origin."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        app.extensions.setdefault(FORM_TARGETS, set()).add(f"{parts.scheme}://{parts.netloc}")
+
+
+def content_security_policy(nonce: str, form_targets: Iterable[str] = ()) -> str:
     """No inline script or style: scripts load from this origin or carry the nonce."""
     return "; ".join(
         [
@@ -36,7 +49,7 @@ def content_security_policy(nonce: str) -> str:
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
-            "form-action 'self'",
+            " ".join(["form-action 'self'", *sorted(form_targets)]),
             "frame-ancestors 'none'",
         ]
     )
@@ -86,10 +99,15 @@ def init_app(app: Flask, prefix: str) -> None:
             value = headers.get(name)
             if name == "Location" and response.status_code not in REDIRECT_CODES:
                 continue
-            if value is not None and not is_safe_header(name, value):
+            if value is None or is_chosen_offsite(name, value):
+                continue
+            if not is_safe_header(name, value):
                 log.warning("redirect off the site refused: %s %r", name, value)
                 headers[name] = home()
-        headers.setdefault("Content-Security-Policy", content_security_policy(_nonce()))
+        headers.setdefault(
+            "Content-Security-Policy",
+            content_security_policy(_nonce(), app.extensions.get(FORM_TARGETS, ())),
+        )
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -10,9 +10,12 @@ from flask import Flask, current_app
 
 # The pages a feature can provide: operators' pages of one object ("user", "role", "job":
 # the builder gets the object or its id), operators' pages of no object ("users.import") and
-# the signed-in account's own pages (no argument).
+# the signed-in account's own pages (no argument). An action's page ("user.impersonate")
+# builds None when its flow would refuse the signed-in operator, so a page offers the link
+# only when the action is allowed.
 KINDS = (
     "user",
+    "user.impersonate",
     "role",
     "job",
     "users.import",
@@ -21,7 +24,7 @@ KINDS = (
     "account.passkeys",
 )
 
-Builder = Callable[..., str]
+Builder = Callable[..., str | None]
 
 
 def register(app: Flask, kind: str, builder: Builder) -> None:

@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, Any] = {
     # provider's changes also need users:write and roles:write, like an operator's.
     "scim:provision": _l("Provision accounts and groups from an identity provider over SCIM"),
     "webhooks:manage": _l("Register, pause and delete webhook endpoints and retry deliveries"),
+    "users:impersonate": _l(
+        "Sign in as another user for a few minutes, with a reason; their credentials stay "
+        "out of reach"
+    ),
 }
 
 # The console's permissions of its first release.
@@ -49,6 +53,7 @@ FIRST_RELEASE = frozenset(
 ADDED_LATER: dict[str, frozenset[str]] = {
     "scim:provision": FIRST_RELEASE,
     "webhooks:manage": FIRST_RELEASE | {"scim:provision"},
+    "users:impersonate": FIRST_RELEASE | {"scim:provision", "webhooks:manage"},
 }
 
 # The role created for the first operator; holding every permission is "full administration".

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote, urlsplit
 
-from flask import request
+from flask import g, has_request_context, request
 from werkzeug.urls import iri_to_uri
 
 from ..settings import setting
 
 # Headers that send a browser (or htmx) somewhere else; each goes through is_safe_url.
 REDIRECT_HEADERS = ("Location", "HX-Redirect", "HX-Location")
+
+# `g` key: the one address off this site this response may send the browser to, chosen by the
+# console itself and never read from the request (an identity provider's sign-in page).
+_CHOSEN_OFFSITE = "console_chosen_offsite"
 
 # Decoding stops here: a target still changing after this many rounds is refused anyway.
 _MAX_DECODES = 4
@@ -58,6 +62,17 @@ def is_safe_url(target: str | None, host: str | None = None) -> bool:
             return False
         return parts.netloc.lower() == (host or request.host).lower()
     return target.startswith("/")
+
+
+def choose_offsite(url: str) -> None:
+    """This response's Location may be `url`, an address off this site that the console
+    chose itself (an identity provider's authorization endpoint with its parameters)."""
+    setattr(g, _CHOSEN_OFFSITE, url)
+
+
+def is_chosen_offsite(name: str, value: str) -> bool:
+    """Whether a Location header is the off-site address `choose_offsite` named."""
+    return name == "Location" and has_request_context() and g.get(_CHOSEN_OFFSITE) == value
 
 
 def home() -> str:

@@ -42,10 +42,15 @@ def add_context(**details: Any) -> None:
     g.setdefault(CONTEXT, {}).update(details)
 
 
+def context() -> dict[str, Any]:
+    """The details every event of the current request carries (none outside a request);
+    the audit trail adds them to the events it records from Flask-Security's signals too."""
+    return dict(g.get(CONTEXT) or {}) if has_request_context() else {}
+
+
 def emit(action: str, *, actor: Any = None, subject: Any = None, **details: Any) -> None:
     """Send `console_event` for the current app."""
-    if has_request_context() and g.get(CONTEXT):
-        details = {**g.get(CONTEXT), **details}
+    details = {**context(), **details}
     console_event.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         action=action,

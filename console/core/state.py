@@ -39,6 +39,10 @@ class ConsoleState:
     links: dict = field(default_factory=dict)
     # Before-request gates (a required password change, MFA enrolment): console.core.gates.
     gates: list = field(default_factory=list)
+    # Restrictions of a session (an operator impersonating the account) and the account
+    # holder's own security-sensitive endpoints they refuse: console.core.gates.
+    restrictions: list = field(default_factory=list)
+    sensitive: set = field(default_factory=set)
     # Rate-limited endpoints and their kind of limit: console.core.ratelimit.
     rate_limits: dict = field(default_factory=dict)
     # The host application's own permissions by name, in declaration order
@@ -59,3 +63,6 @@ class ConsoleState:
     # One-off work handed to the workers (a mail, a dashboard refresh), by key
     # (console.core.jobs.Task).
     tasks: dict = field(default_factory=dict)
+    # Personal data each feature keeps about an account, for its export and its erasure
+    # (console.core.personal_data.PersonalData).
+    personal_data: list = field(default_factory=list)

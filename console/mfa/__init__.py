@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..core import links, ratelimit, sections
+from ..core import gates, links, ratelimit, sections
 from ..core.nav import NavItem, register
 from ..core.paths import admin_path
 
@@ -19,22 +19,16 @@ if TYPE_CHECKING:
 _FS_POST_SETUP_DEFAULT = ".two_factor_setup"
 
 
-def _on_wan_registered(sender: Flask, user: Any, name: str, **_: Any) -> None:
-    """Flask-Security stored a new key: keep its AAGUID, tell the user, audit it."""
-    state = sender.extensions.get("console")
-    if state is None or "console.mfa" not in state.features:
-        return
-    from .flows import record_registration
-
-    # Flask-Security sends the current_user proxy; audit receivers keep the user itself.
-    unwrap = getattr(user, "_get_current_object", None)
-    record_registration(unwrap() if unwrap else user, name)
-
-
 def _factors_section(user: Any) -> dict[str, Any]:
     from .summary import summarize
 
     return {"summary": summarize(user)}
+
+
+def _factor_alerts(user: Any) -> list[Any]:
+    from .summary import alerts
+
+    return alerts(user)
 
 
 def _passkeys_section(user: Any) -> dict[str, Any]:
@@ -46,8 +40,6 @@ def _passkeys_section(user: Any) -> dict[str, Any]:
 def init_app(app: Flask, state: ConsoleState) -> None:
     """The account holder's factor pages, signals and security center sections, the
     operator's MFA pages and actions, and the require-MFA policy."""
-    from flask_security.signals import wan_registered
-
     from ..core import actions
     from . import admin, demo, factors, models, policy, receivers, views  # noqa: F401 - models
     from .events import ACTIONS
@@ -66,7 +58,6 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     # After setting up a two-factor method, on to recovery codes (views.factor_added).
     if app.config.get("SECURITY_TWO_FACTOR_POST_SETUP_VIEW") == _FS_POST_SETUP_DEFAULT:
         app.config["SECURITY_TWO_FACTOR_POST_SETUP_VIEW"] = "mfa.factor_added"
-    wan_registered.connect(_on_wan_registered)
     receivers.connect(app, state.models.User)
     recovery_pages.init_app(app)
 
@@ -88,6 +79,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
             template="mfa/_account_factors.html",
             context=_factors_section,
             order=10,
+            alerts=_factor_alerts,
         ),
     )
     sections.register(
@@ -115,6 +107,9 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     )
     policy.init_app(app)
     _rate_limits(app)
+    # The account holder's own keys, and the break-glass sign-in, are theirs alone (the
+    # set-up pages of the other factors are Flask-Security's, sensitive as a whole).
+    gates.sensitive(app, ("mfa.passkey_rename", "mfa.passkey_delete", "mfa.break_glass"))
     state.demo_seeders.append(demo.seed)
 
 

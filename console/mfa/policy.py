@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app, redirect, session, url_for
 from flask_login import current_user, user_loaded_from_cookie, user_logged_in
 
-from ..core import factors, gates
+from ..core import factors, gates, mfa_waiver
 from ..core.errors import render_error, wants_json
 from ..core.htmx import hx_redirect, is_htmx
 
@@ -25,6 +25,8 @@ ALLOWED_ENDPOINTS = frozenset(
         "security.us_verify_link",
         "security.wan_verify",
         "security.wan_verify_response",
+        "security.oauth_verify_start",
+        "security.oauth_verify_response",
         "security.two_factor_setup",
         "security.two_factor_setup_validate",
         "security.two_factor_token_validation",
@@ -56,7 +58,8 @@ def _decide(sender: Any, user: Any, **_: Any) -> None:
     state = current_app.extensions.get("console")
     if state is None or "console.mfa" not in state.features:
         return
-    if must_enrol(user):
+    # A sign-in the policy counts as multi-factor (an identity provider's) needs no factor.
+    if must_enrol(user) and not mfa_waiver.waived(user):
         session[SESSION_KEY] = True
     else:
         session.pop(SESSION_KEY, None)

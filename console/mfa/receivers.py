@@ -1,5 +1,5 @@
-"""Flask-Security's two-factor signals and the recovery codes' signals, connected to the
-MFA flows: the account holder's own set-ups and removals of a second factor."""
+"""Flask-Security's two-factor, WebAuthn and recovery codes' signals, connected to the MFA
+flows: the account holder's own set-ups and removals of a second factor."""
 
 from __future__ import annotations
 
@@ -82,6 +82,12 @@ def _code_used(app: Flask, user: Any, remaining: int, **extra: Any) -> None:
     flows.recovery_code_used(_real(user), remaining)
 
 
+# wan_registered: user, name - Flask-Security stored a new passkey or security key (the
+# audit trail records the signal itself; console/audit/receivers.py).
+def _key_registered(app: Flask, user: Any, name: str, **extra: Any) -> None:
+    flows.record_registration(_real(user), name)
+
+
 def connect(app: Flask, user_model: type[Any]) -> None:
     """Connect every receiver for `app` (signals are sent with the app as sender), and
     watch the two-factor method of `user_model`, the app's configured user model."""
@@ -94,6 +100,7 @@ def connect(app: Flask, user_model: type[Any]) -> None:
         (fs.tf_disabled, _disabled),
         (codes.codes_generated, _codes_generated),
         (codes.code_used, _code_used),
+        (fs.wan_registered, _key_registered),
     )
     for signal, receiver in pairs:
         signal.connect(receiver, sender=app)

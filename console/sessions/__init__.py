@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
-from ..core import links, sections
+from ..core import gates, links, sections
 from ..core.nav import NavItem, register
 from ..core.paths import admin_path
 
@@ -39,6 +39,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
         )
     )
     register(app, NavItem("account", "sessions.mine", _l("Your sessions"), None, order=30))
+    # Ending one's own sessions and tokens is the account holder's alone.
+    gates.sensitive(app, ("sessions.end", "sessions.end_others", "sessions.revoke_token"))
     links.register(app, "account.sessions", lambda: url_for("sessions.mine"))
     register(
         app,

@@ -393,3 +393,56 @@ def sessions_by_keys(
     keys: Sequence[str], user: ConsoleUserMixin | None = None
 ) -> list[SessionRecord]:
     return store.by_keys(keys, user.id if user is not None else None)
+
+
+def impersonate(user: ConsoleUserMixin, lifetime: timedelta) -> str | None:
+    """Put this browser in a new session of `user` lasting at most `lifetime` (an operator
+    impersonating the account), keeping its own session live but out of the cookie.
+
+    Returns the raw id of the kept session, for `resume`; not committed. The new session is
+    in `user`'s list like any other, so they (or an operator) can end it.
+    """
+    kept = session.pop(SID_KEY, None)
+    record, sid = store.create(
+        user,
+        auth_method="impersonation",
+        second_factor=None,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        lifetime=lifetime,
+    )
+    session[SID_KEY] = sid
+    g.console_session = record
+    # Not a sign-in of this browser's own: no rotation for a changed sign-in time.
+    g.console_signed_in = True
+    _mark_dirty()
+    return kept
+
+
+def resume(sid: str | None, reason: str, actor: Any = None) -> Any:
+    """End this browser's session (for `reason`) and give it back the kept session whose
+    raw id is `sid`, under a new id; returns that session's user, or None when it is no
+    longer live (the browser is then in no session). Not committed."""
+    record = current()
+    session.pop(SID_KEY, None)
+    g.pop("console_session", None)
+    if record is not None:
+        _end([record], reason, actor=actor)
+    found = store.find_with_user(sid) if sid else None
+    if found is None:
+        return None
+    user, kept = found
+    if store.ended_reason(kept, store.now(), idle_timeout()) is not None or not user.active:
+        return None
+    session[SID_KEY] = store.rotate(kept)
+    g.console_session = kept
+    g.console_signed_in = True
+    _mark_dirty()
+    return user
+
+
+def end_kept(sid: str | None, reason: str, actor: Any = None) -> bool:
+    """End the kept session whose raw id is `sid` (the browser left it and will not come
+    back to it); True when it was still live. Not committed."""
+    found = store.find_with_user(sid) if sid else None
+    return bool(found and _end([found[1]], reason, actor=actor))

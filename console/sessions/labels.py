@@ -19,6 +19,7 @@ METHODS = {
     "confirmation": _l("Email confirmation"),
     "registration": _l("Registration"),
     "oauth": _l("External identity provider"),
+    "impersonation": _l("Operator signed in as this user"),
     "other": _l("Other"),
 }
 

@@ -141,6 +141,8 @@ class UserAdmin(PermissionMixin, ActionsMixin, BaseView):
             can_write=flows.may_change(actor, user),
             can_invite=flows.may_invite(actor, user),
             refusal=policy.refusal(actor, self.write_permission, target=user),
+            # Offered by the impersonation feature when its flow would accept this operator.
+            impersonate_url=links.url_for("user.impersonate", user),
         )
 
     @expose("/new/", methods=("GET", "POST"))

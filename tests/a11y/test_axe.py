@@ -64,6 +64,7 @@ EXPECTED_TYPES = {
     "/admin/users/import",
     "/admin/users/{id}",
     "/admin/users/{id}/edit",
+    "/admin/users/{id}/impersonate",
     "/admin/roles",
     "/admin/roles/new",
     "/admin/roles/details",
@@ -84,6 +85,8 @@ EXPECTED_TYPES = {
     "/account/passkeys",
     "/account/sessions",
     "/account/activity",
+    "/account/data",
+    "/account/delete",
     "/api/v1/docs",
 }
 # Rules whose answer depends on the colours, and so on the theme.

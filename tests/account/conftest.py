@@ -1,4 +1,4 @@
-"""Fixtures for the account pages and the second-factor tests."""
+"""Fixtures for the account holder's pages."""
 
 from __future__ import annotations
 

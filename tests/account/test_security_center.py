@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from jinja2 import DictLoader
 
-from tests.account.helpers import enrol_totp, page_text
+from tests.account.helpers import page_text
 
 
 def _warnings(body: str) -> set[str]:
-    import re
-
     return set(re.findall(r'data-warning="([a-z_]+)"', body))
 
 
@@ -26,18 +26,10 @@ def test_every_signed_in_user_has_the_page_in_the_navigation(member_client):
     assert "<caption" in body and 'scope="row"' in body
 
 
-def test_a_password_only_account_is_warned(member_client):
+def test_the_password_and_address_are_shown(member_client):
     body = page_text(member_client.get("/account/"))
-    assert "no_second_factor" in _warnings(body)
     assert "member@example.com" in body and "Confirmed" in body
     assert "Last changed" in body
-
-
-def test_one_factor_and_no_recovery_codes_are_warned(member_client):
-    enrol_totp(member_client)
-    body = page_text(member_client.get("/account/"))
-    assert {"one_second_factor", "no_recovery_codes"} <= _warnings(body)
-    assert "no_second_factor" not in _warnings(body)
 
 
 def test_unconfirmed_email_is_warned(app, make_user):
@@ -64,23 +56,27 @@ def test_sections_from_other_features_are_shown(app, member_client):
     assert "<p data-test-section>member@example.com</p>" in body
 
 
-def test_alerts_of_registered_factors_are_shown(app, member_client):
-    from sqlalchemy import false
+def test_alerts_of_sections_come_before_the_centers_own(app, member_client, member):
+    from console.core import sections
+    from console.extensions import db
 
-    from console.core import factors
-
-    factors.register(
+    app.jinja_loader.loaders.insert(  # type: ignore[union-attr]
+        0, DictLoader({"test/_section.html": "<p>{{ greeting }}</p>"})
+    )
+    sections.register(
         app,
-        factors.Factor(
-            key="test_factor",
-            label="Test factor",
-            is_set_up=lambda user: False,
-            condition=false,
-            second_factor=False,
-            reset=lambda user: None,
-            alerts=lambda user: [factors.Alert("test_alert", "info", f"Hello {user.email}")],
+        "account",
+        sections.Section(
+            "test",
+            "From a feature",
+            "test/_section.html",
+            lambda u: {"greeting": u.email},
+            alerts=lambda u: [sections.Alert("test_alert", "info", f"Hello {u.email}")],
         ),
     )
+    member.confirmed_at = None
+    db.session.commit()
     body = page_text(member_client.get("/account/"))
-    assert {"test_alert", "no_second_factor"} <= _warnings(body)
     assert "Hello member@example.com" in body
+    found = re.findall(r'data-warning="([a-z_]+)"', body)
+    assert found.index("test_alert") < found.index("email_unconfirmed")

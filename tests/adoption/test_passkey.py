@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.account.browser_steps import add_virtual_authenticator, sign_in_with_password
+from tests.mfa.browser_steps import add_virtual_authenticator, sign_in_with_password
 from tests.support.browser import LiveServer
 
 from .conftest import ACCOUNTS, PASSKEY_EMAIL, PREFIX, Quickstart, run

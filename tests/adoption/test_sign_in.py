@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import Client
 
-from tests.account.browser_steps import oathtool
+from tests.mfa.browser_steps import oathtool
 
 from .conftest import (
     ACCOUNTS,

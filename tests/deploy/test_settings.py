@@ -26,10 +26,18 @@ def test_postgresql_connections_are_checked_bounded_and_time_limited():
     assert options["connect_args"]["options"] == "-c statement_timeout=5000"
 
 
-def test_sqlite_only_gets_the_pre_ping():
+def test_sqlite_gets_the_pre_ping_the_pool_and_a_longer_wait_for_the_writer():
     assert _engine_options({**DEFAULTS, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}) == {
-        "pool_pre_ping": True
+        "pool_pre_ping": True,
+        "connect_args": {"timeout": 20.0},
+        "pool_size": 10,
+        "max_overflow": 10,
     }
+    in_memory = _engine_options({**DEFAULTS, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert "pool_size" not in in_memory
+    config = {**DEFAULTS, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}
+    config["CONSOLE_DB_SQLITE_BUSY_TIMEOUT"] = 3
+    assert _engine_options(config)["connect_args"] == {"timeout": 3.0}
 
 
 def test_pool_settings_and_application_root_come_from_the_environment():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.account.browser_steps import add_virtual_authenticator
+from tests.mfa.browser_steps import add_virtual_authenticator
 
 pytestmark = pytest.mark.browser
 

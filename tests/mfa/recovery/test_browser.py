@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.account.browser_steps import enrol_authenticator, sign_in_with_password, sign_out
+from tests.mfa.browser_steps import enrol_authenticator, sign_in_with_password, sign_out
 
 pytestmark = pytest.mark.browser
 

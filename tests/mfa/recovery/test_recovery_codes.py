@@ -7,14 +7,8 @@ import re
 
 import pytest
 
-from tests.account.helpers import (
-    enrol_totp,
-    generate_recovery_codes,
-    is_signed_in,
-    page_text,
-    password_step,
-    sign_out,
-)
+from tests.account.helpers import is_signed_in, page_text, sign_out
+from tests.mfa.helpers import enrol_totp, generate_recovery_codes, password_step
 from tests.support.concurrency import simultaneous
 from tests.support.events import actions
 

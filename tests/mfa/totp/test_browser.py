@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.account.browser_steps import (
+from tests.mfa.browser_steps import (
     enrol_authenticator,
     enter_code,
     oathtool,

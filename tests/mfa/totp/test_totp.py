@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.account.helpers import (
-    code_for,
-    enrol_totp,
-    is_signed_in,
-    page_text,
-    password_step,
-    sign_out,
-    start_totp_setup,
-)
+from tests.account.helpers import is_signed_in, page_text, sign_out
+from tests.mfa.helpers import code_for, enrol_totp, password_step, start_totp_setup
 from tests.support.concurrency import simultaneous
 from tests.support.events import actions
 
