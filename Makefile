@@ -55,12 +55,18 @@ tests/a11y/node_modules/axe-core/axe.min.js:
 
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_BACKENDS ?= sqlite postgresql
+BENCH_CONCURRENCY_SIZES ?= 10000 1000000
+BENCH_SECONDS ?= 10
 
-# Seeds each size on each database, serves it with gunicorn (2 workers) and measures.
+# Seeds each size on each database, serves it with gunicorn (2 workers) and measures; then
+# 8 and 32 clients at once and a lockout burst at 10k and 1M (gunicorn as shipped).
 bench: $(BIN)/flask
 	$(BIN)/pip install --quiet -e '.[bench]'
 	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_SIZES); do \
 		$(BIN)/python -m bench.run --backend $$backend --users $$users || exit 1; done; done
+	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_CONCURRENCY_SIZES); do \
+		$(BIN)/python -m bench.concurrency --backend $$backend --users $$users --reuse \
+			--seconds $(BENCH_SECONDS) || exit 1; done; done
 	$(BIN)/python -m bench.bulk_jobs --backend postgresql --users 100000
 	$(BIN)/python -m bench.report > bench/RESULTS.md
 

@@ -8,7 +8,8 @@ off. Each scenario runs for --seconds with N client threads, each its own signed
 session: the authenticated JSON endpoint, the users list, a prefix search and the sign-in
 POST. Every response reports how long its request waited for a pool connection
 (X-Pool-Wait-Ms, bench/wsgi_concurrency.py). Then bystanders sign in while a burst of wrong
-passwords hits one account. Results go to bench/out/concurrency-<backend>-<users>.json.
+passwords hits one account. Results go to bench/out/concurrency/<backend>-<users>.json, which
+bench/report.py turns into RESULTS.md's concurrency tables.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from typing import Any
 
 import requests
 import sqlalchemy as sa
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from bench import seed as seeder
 from bench.run import OUT, ROOT, csrf_token, free_port, prepare, sign_in
@@ -65,6 +68,16 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
             time.sleep(0.3)
     os.killpg(process.pid, signal.SIGTERM)
     raise RuntimeError("gunicorn did not start")
+
+
+POOL_SETTINGS = ("CONSOLE_DB_POOL_SIZE", "CONSOLE_DB_MAX_OVERFLOW")
+
+
+def pool_setting(name: str) -> int:
+    """The pool the server runs with: the environment's value, else the console's default."""
+    from console.settings import DEFAULTS
+
+    return int(os.environ.get(name) or DEFAULTS[name])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -141,6 +154,14 @@ class Scenario:
         return status, elapsed, _pool(response)
 
 
+def retry_reused_connections(session: requests.Session) -> None:
+    """Send a GET again once when its kept-alive connection was closed under it, as browsers
+    do: a gunicorn worker that reaches its max_requests closes its idle connections while a
+    client may be sending on one. Sign-in POSTs use fresh connections and are never resent."""
+    retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+
+
 def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> dict[str, Any]:
     """`clients` threads making `scenario`'s request for `seconds`."""
     sessions = []
@@ -149,6 +170,7 @@ def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> d
             session, _ = sign_in(scenario.base, seeder.OPERATOR_EMAIL, seeder.OPERATOR_PASSWORD)
         else:
             session = scenario.session(index)
+        retry_reused_connections(session)
         sessions.append(session)
     timings: list[float] = []
     waits: list[tuple[float, bool]] = []
@@ -212,7 +234,13 @@ def run(backend: str, users: int, reuse: bool, seconds: float, workers: int) -> 
         "search": (Scenario("search", base, "/admin/users/?q=user00001", emails), True),
         "sign-in POST": (Scenario("sign-in POST", base, None, emails), False),
     }
-    results: dict[str, Any] = {"backend": backend, "users": users, "workers": workers}
+    results: dict[str, Any] = {
+        "backend": backend,
+        "users": users,
+        "workers": workers,
+        "seconds": seconds,
+        "pool": {name: pool_setting(name) for name in POOL_SETTINGS},
+    }
     try:
         json_scenario = scenarios["authenticated JSON"][0]
         drive(json_scenario, 4, 3, False)  # warm every worker's pool and caches
@@ -232,8 +260,8 @@ def run(backend: str, users: int, reuse: bool, seconds: float, workers: int) -> 
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"concurrency-{backend}-{users}.json").write_text(json.dumps(results, indent=1))
+    (OUT / "concurrency").mkdir(parents=True, exist_ok=True)
+    (OUT / "concurrency" / f"{backend}-{users}.json").write_text(json.dumps(results, indent=1))
     return results
 
 

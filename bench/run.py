@@ -200,7 +200,10 @@ def measure(session: requests.Session, url: str, headers: dict | None = None) ->
         "status": status,
         "p50_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-        "sql": max(counts),
+        # The count most requests ran: now and then one also records that its session
+        # is still in use (CONSOLE_SESSION_TOUCH_INTERVAL), one UPDATE whatever N.
+        "sql": statistics.mode(counts),
+        "sql_max": max(counts),
         "bytes": size,
     }
 
