@@ -28,7 +28,7 @@ threads = _int("GUNICORN_THREADS", 256)
 worker_class = "gthread" if threads > 1 else "sync"
 
 # Each worker is a process with its own database pool, CONSOLE_DB_POOL_SIZE connections
-# (default 10) plus CONSOLE_DB_MAX_OVERFLOW (default 10) under load, shared by its threads: only
+# (default 10) plus CONSOLE_DB_MAX_OVERFLOW (default 30) under load, shared by its threads: only
 # threads that run a query hold one (a waiting sign-in attempt gives its connection back),
 # and a worker runs few queries at once. Size PostgreSQL's max_connections for
 # hosts x workers x (pool + overflow).

@@ -31,7 +31,7 @@ def test_sqlite_gets_the_pre_ping_the_pool_and_a_longer_wait_for_the_writer():
         "pool_pre_ping": True,
         "connect_args": {"timeout": 20.0},
         "pool_size": 10,
-        "max_overflow": 10,
+        "max_overflow": 30,
     }
     in_memory = _engine_options({**DEFAULTS, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert "pool_size" not in in_memory
