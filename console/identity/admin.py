@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import links, policy
+from ..core.forms import ReasonForm
 from ..core.guards import permission_required
 from ..core.models import models
 from ..core.redirects import safe_url
 from ..extensions import db
 from . import flows
-from .forms import ReasonForm
 
 bp = Blueprint("identity_admin", __name__)
 

@@ -19,6 +19,7 @@ from ..account.notify import send_notice
 from ..accounts import create_account, find_user_by_email
 from ..core import actions, dates, mfa_waiver, policy
 from ..core.emails import EmailInUseError
+from ..core.forms import REASON_MAX_LENGTH
 from ..core.freshness import user_window
 from ..core.models import models
 from ..core.notify import Phrase, notify
@@ -29,7 +30,6 @@ from .config import Provider, parse
 from .models import LinkedIdentity
 from .providers import Claims
 
-REASON_MAX_LENGTH = 500
 # How long a link started on the security page may take at the provider.
 LINK_WITHIN = 600
 

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_security.proxies import _security
 
+from ..core.forms import ConfirmForm
 from ..core.freshness import fresh_required, user_window
 from ..core.guards import login_redirect, signed_in
 from . import flows, providers
-from .forms import ConfirmForm
 
 bp = Blueprint("identity", __name__)
 

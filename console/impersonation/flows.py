@@ -24,6 +24,7 @@ from flask_babel import lazy_ngettext, refresh
 from flask_login import current_user
 
 from ..core import actions, policy, signals
+from ..core.forms import REASON_MAX_LENGTH
 from ..core.freshness import operator_window
 from ..core.models import models
 from ..core.notify import Phrase, notify
@@ -43,7 +44,6 @@ SIGN_IN_KEYS = ("_user_id", "_fresh", "fs_paa", "fs_gexp")
 # The registry session outlives the time limit by this much, so that the request hook, not
 # the registry, ends a timed-out impersonation and can bring the operator back.
 GRACE = timedelta(minutes=1)
-REASON_MAX_LENGTH = 500
 
 MESSAGES = {
     **policy.MESSAGES,

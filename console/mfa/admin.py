@@ -19,6 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..core import links, policy
+from ..core.forms import ReasonForm
 from ..core.freshness import fresh_required, operator_window
 from ..core.guards import permission_required
 from ..core.htmx import render_page_or_fragment
@@ -28,7 +29,7 @@ from ..extensions import db
 from ..mixins import ConsoleUserMixin, ConsoleWebAuthnMixin
 from ..settings import setting
 from . import flows, query
-from .forms import KEY_METHODS, METHODS, MfaFilterForm, ReasonForm
+from .forms import KEY_METHODS, METHODS, MfaFilterForm
 
 
 def _me() -> Any:

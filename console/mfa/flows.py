@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from ..account.notify import send_notice
 from ..core import actions, factors, policy, signals
+from ..core.forms import REASON_MAX_LENGTH
 from ..core.freshness import operator_window, user_window
 from ..core.models import models
 from ..core.notify import Phrase, notify
@@ -29,8 +30,6 @@ from ..settings import setting
 from .factors import APP_FACTORS, asked_as_second_factor
 from .models import BreakGlassCode
 from .webauthn.providers import provider_name
-
-REASON_MAX_LENGTH = 500
 
 
 class MfaError(ValueError):

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
-from .flows import REASON_MAX_LENGTH
 
 METHODS = [
     SelectChoice("", _l("All passkeys and security keys")),
@@ -28,30 +25,6 @@ class RenameKeyForm(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter a name for the key.")), Length(max=64)],
-    )
-
-
-class ConfirmForm(FlaskForm):
-    """A confirmation step: only the CSRF token."""
-
-
-class ReasonForm(FlaskForm):
-    """An operator's reason for an MFA action; the user reads it in a mail."""
-
-    reason = TextAreaField(
-        _l("Reason (sent to the user)"),
-        validators=[
-            DataRequired(message=_l("Give a reason: the user will read it.")),
-            Length(
-                max=REASON_MAX_LENGTH,
-                # Already formatted: WTForms' own "%" finds nothing left to fill in.
-                message=lazy_ngettext(
-                    "Keep the reason under %(num)d character.",
-                    "Keep the reason under %(num)d characters.",
-                    REASON_MAX_LENGTH,
-                ),
-            ),
-        ],
     )
 
 

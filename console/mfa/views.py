@@ -11,12 +11,13 @@ from flask_login import current_user
 from flask_security import url_for_security
 from flask_security.proxies import _security
 
+from ..core.forms import ConfirmForm
 from ..core.freshness import fresh_required, user_window
 from ..core.guards import login_redirect
 from ..core.htmx import is_htmx, render_page_or_fragment
 from . import flows
 from .factors import asked_as_second_factor
-from .forms import BreakGlassSigninForm, ConfirmForm, RenameKeyForm
+from .forms import BreakGlassSigninForm, RenameKeyForm
 from .policy import requires_mfa
 
 

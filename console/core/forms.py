@@ -1,4 +1,4 @@
-"""Identity provider forms: they validate input and never change data."""
+"""Forms several features share: they validate input and never change data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from .flows import REASON_MAX_LENGTH
+# The longest reason an operator may give; the flows that take one refuse a longer one.
+REASON_MAX_LENGTH = 500
 
 
 class ConfirmForm(FlaskForm):
@@ -16,7 +17,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    """An operator's reason for removing a link; the user reads it in a mail."""
+    """An operator's reason for an action on an account; the user reads it in a mail."""
 
     reason = TextAreaField(
         _l("Reason (sent to the user)"),
@@ -24,6 +25,7 @@ class ReasonForm(FlaskForm):
             DataRequired(message=_l("Give a reason: the user will read it.")),
             Length(
                 max=REASON_MAX_LENGTH,
+                # Already formatted: WTForms' own "%" finds nothing left to fill in.
                 message=lazy_ngettext(
                     "Keep the reason under %(num)d character.",
                     "Keep the reason under %(num)d characters.",
