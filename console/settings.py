@@ -115,8 +115,9 @@ DEFAULTS: dict[str, Any] = {
     # Sign-in with identity providers (console.identity), through Flask-Security's OAuth
     # support: a list of providers, each a mapping with "name" (in URLs and stored with each
     # link: keep it stable), "label", "client_id", "client_secret", and "discovery_url" (any
-    # OpenID Connect provider) or "kind" "google"/"github"; optionally "scopes" and the three
-    # policies below for that provider alone.
+    # OpenID Connect provider) or "kind" "google"/"github"; optionally "scopes", the three
+    # policies below for that provider alone, and "trust_email" (an OpenID Connect provider
+    # that leaves out email_verified but only gives addresses it controls).
     "CONSOLE_OIDC_PROVIDERS": [],
     # A first sign-in whose provider vouches for the address (email_verified) is linked to the
     # account with that address (a confirmed one, or an invitation not yet accepted).

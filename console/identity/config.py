@@ -33,6 +33,7 @@ KEYS = frozenset(
         "match_email",
         "create_accounts",
         "satisfies_mfa",
+        "trust_email",
     }
 )
 
@@ -51,6 +52,10 @@ class Provider:
     match_email: bool
     create_accounts: bool
     satisfies_mfa: bool
+    # The provider's answers leave out `email_verified` but it only ever gives addresses it
+    # controls (a company's Microsoft Entra ID tenant, say): an address without the claim
+    # counts as verified. An explicit `email_verified: false` is still unverified.
+    trust_email: bool = False
 
 
 def parse(config: Mapping[str, Any]) -> dict[str, Provider]:
@@ -88,6 +93,14 @@ def _provider(entry: Any, config: Mapping[str, Any]) -> Provider:
         raise ConfigError(f"{where}: an OpenID Connect provider needs its 'discovery_url'.")
     if not entry.get("client_id") or not entry.get("client_secret"):
         raise ConfigError(f"{where}: 'client_id' and 'client_secret' are required.")
+    trust_email = entry.get("trust_email", False)
+    if not isinstance(trust_email, bool):
+        raise ConfigError(f"{where}: 'trust_email' is true or false.")
+    if trust_email and kind != "oidc":
+        raise ConfigError(
+            f"{where}: 'trust_email' is for OpenID Connect providers; {kind} always says "
+            "whether it verified an address."
+        )
 
     def policy(key: str) -> bool:
         value = entry.get(key)
@@ -104,6 +117,7 @@ def _provider(entry: Any, config: Mapping[str, Any]) -> Provider:
         match_email=policy("match_email"),
         create_accounts=policy("create_accounts"),
         satisfies_mfa=policy("satisfies_mfa"),
+        trust_email=trust_email,
     )
 
 

@@ -279,14 +279,19 @@ def _link_by_address(user: Any, found: Provider, claims: Claims) -> None:
         # The provider vouched for the address: the invitation's mailbox is proven.
         user.confirmed_at = naive_utcnow()
     _new_link(user, found, claims)
+    _announce_link(user, found, claims, how="verified_address", confirmed=confirmed)
+
+
+def _announce_link(user: Any, found: Provider, claims: Claims, **details: Any) -> None:
+    """A new link of `user` to `found`: recorded, committed, and the holder told by mail
+    (a provider that can sign in to an account is worth knowing about)."""
     emit(
         "identity.linked",
         actor=user,
         subject=user,
         provider=found.name,
         email=claims.email,
-        how="verified_address",
-        confirmed=confirmed,
+        **details,
     )
     _commit(found, claims)
     send_notice(user, "identity.linked", provider=found.label)
@@ -369,16 +374,7 @@ def complete_link(user: Any, found: Provider, claims: Claims, started_at: float 
         now = naive_utcnow()
         row.user_id, row.created_at, row.last_used_at, row.unlinked_at = user.id, now, now, None
         row.email = (claims.email or "")[:320] or None
-    emit(
-        "identity.linked",
-        actor=user,
-        subject=user,
-        provider=found.name,
-        email=claims.email,
-        how="security_page",
-    )
-    _commit(found, claims)
-    send_notice(user, "identity.linked", provider=found.label)
+    _announce_link(user, found, claims, how="security_page")
     return True
 
 

@@ -115,14 +115,17 @@ class Claims:
     name: str | None
 
 
-def _verified(value: Any) -> bool:
+def _verified(value: Any, trust_unstated: bool = False) -> bool:
+    if value is None:
+        return trust_unstated
     # Some providers send the claim as a string.
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
-def claims(client: Any, token: Any, kind: str) -> Claims:
+def claims(client: Any, token: Any, kind: str, *, trust_email: bool = False) -> Claims:
     """Who signed in, from the token (the validated ID token's claims) or the provider's API;
-    raises ProviderError when the provider names nobody."""
+    raises ProviderError when the provider names nobody. With `trust_email`, an address the
+    answer says nothing about (no `email_verified`) counts as verified."""
     if kind == "github":
         return _github_claims(client, token)
     found = dict(token.get("userinfo") or {})
@@ -138,10 +141,11 @@ def claims(client: Any, token: Any, kind: str) -> Claims:
     if not sub or len(sub) > 255:
         raise ProviderError("the provider's answer names no subject")
     email = found.get("email") or None
+    stated = found.get("email_verified")
     return Claims(
         sub=sub,
         email=str(email) if email else None,
-        email_verified=bool(email) and _verified(found.get("email_verified")),
+        email_verified=bool(email) and _verified(stated, trust_email),
         name=found.get("name") or None,
     )
 

@@ -46,7 +46,12 @@ class ConsoleProvider(FsOAuthProvider):
 
     def fetch_identity_cb(self, oauth: Any, token: Any) -> tuple[str, Any]:
         """The account of the provider's answer, as Flask-Security looks accounts up."""
-        claims = providers.claims(getattr(oauth, self.name), token, self.config.kind)
+        claims = providers.claims(
+            getattr(oauth, self.name),
+            token,
+            self.config.kind,
+            trust_email=self.config.trust_email,
+        )
         try:
             if request.endpoint == VERIFY_RESPONSE:
                 user = flows.confirm_identity(_me(), self.config, claims)

@@ -18,11 +18,17 @@ def oidc() -> Iterator[LocalProvider]:
 
 
 @pytest.fixture
-def app_config(app_config: dict[str, Any], oidc: LocalProvider) -> dict[str, Any]:
+def app_config(
+    app_config: dict[str, Any], oidc: LocalProvider, request: pytest.FixtureRequest
+) -> dict[str, Any]:
     """The console with the local provider as "corp" (a test's settings marker may name its
-    own providers, or change the policies)."""
+    own providers, or change the policies; its provider_policy marker gives "corp" keys of its
+    own)."""
     config = dict(app_config)
-    config.setdefault("CONSOLE_OIDC_PROVIDERS", [oidc.config()])
+    own: dict[str, Any] = {}
+    for marker in request.node.iter_markers("provider_policy"):
+        own.update(marker.kwargs)
+    config.setdefault("CONSOLE_OIDC_PROVIDERS", [oidc.config(**own)])
     return config
 
 

@@ -36,6 +36,17 @@ ENTRY = {
         ({**ENTRY, "client_secret": ""}, "'client_secret' are required"),
         ({**ENTRY, "kind": "saml"}, "'kind' must be one of"),
         ({**ENTRY, "secret": "x"}, "unknown keys ['secret']"),
+        ({**ENTRY, "trust_email": "yes"}, "'trust_email' is true or false"),
+        (
+            {
+                "name": "github",
+                "kind": "github",
+                "client_id": "h",
+                "client_secret": "s",
+                "trust_email": True,
+            },
+            "'trust_email' is for OpenID Connect providers",
+        ),
     ],
 )
 def test_a_wrong_provider_stops_the_console_saying_what_is_wrong(entry, complaint):

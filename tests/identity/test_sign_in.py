@@ -5,6 +5,7 @@ the sign-in page; the second factor still applies unless the policy says otherwi
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -40,6 +41,19 @@ def _flashes(client) -> list[str]:
         return [text for _, text in session.get("_flashes", [])]
 
 
+def _last_login_details(user) -> dict:
+    from console.audit.models import AuditEvent
+    from console.extensions import db
+
+    row = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "user.login", AuditEvent.subject_id == user.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).one()
+    return json.loads(row.details)
+
+
 def test_the_sign_in_page_offers_each_configured_provider(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'action="/login/oauthstart/corp"' in page
@@ -72,6 +86,8 @@ def test_after_the_first_link_the_sub_finds_the_account_whatever_the_address(
     oidc.person(sub, "someone-else@example.com")
     assert provider_sign_in(client, oidc, sub).status_code == 302
     assert _signed_in_as(client) == member.email
+    # The trail names the provider each sign-in came through.
+    assert _last_login_details(member)["provider"] == "corp"
 
 
 def test_an_unverified_address_is_refused_with_a_sentence(client, oidc, member):
@@ -81,6 +97,27 @@ def test_an_unverified_address_is_refused_with_a_sentence(client, oidc, member):
     assert _signed_in_as(client) is None
     assert any("did not confirm that the address" in text for text in _flashes(client))
     assert _links(member.id) == []
+
+
+def test_an_address_without_the_verified_claim_is_unverified_by_default(client, oidc, member):
+    sub = oidc.person(_sub(), member.email, verified=None)
+    provider_sign_in(client, oidc, sub)
+    assert _signed_in_as(client) is None and _links(member.id) == []
+
+
+@pytest.mark.provider_policy(trust_email=True)
+def test_a_provider_trusted_with_addresses_links_one_without_the_claim(
+    client, oidc, member, make_user
+):
+    sub = oidc.person(_sub(), member.email, verified=None)
+    assert provider_sign_in(client, oidc, sub).status_code == 302
+    assert _signed_in_as(client) == member.email
+    assert [link.subject for link in _links(member.id)] == [sub]
+    # What it does say still counts: an address it calls unverified is refused.
+    client.post("/logout")
+    someone = make_user("someone@example.com")
+    provider_sign_in(client, oidc, oidc.person(_sub(), someone.email, verified=False))
+    assert _signed_in_as(client) is None and _links(someone.id) == []
 
 
 @pytest.mark.settings(CONSOLE_OIDC_MATCH_EMAIL=False)

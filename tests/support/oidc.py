@@ -125,12 +125,15 @@ class LocalProvider:
         }
 
     def person(
-        self, sub: str, email: str | None = None, verified: bool = True, **claims: Any
+        self, sub: str, email: str | None = None, verified: bool | None = True, **claims: Any
     ) -> str:
-        """Make `sub` a person at the provider with `email` (verified or not); returns `sub`."""
+        """Make `sub` a person at the provider with `email` (verified or not, or with no
+        `email_verified` claim at all for None); returns `sub`."""
         values: dict[str, Any] = {"sub": sub, **claims}
         if email is not None:
-            values.update(email=email, email_verified=verified)
+            values.update(email=email)
+            if verified is not None:
+                values.update(email_verified=verified)
         self.people[sub] = values
         return sub
 
