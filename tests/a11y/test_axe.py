@@ -119,6 +119,17 @@ def set_theme(page, theme: str) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+def assert_passes_axe_in_both_themes(page) -> None:
+    """Every rule in the light theme, the colour rules in the dark one; the page is left in
+    the light theme."""
+    found = violations(page)
+    assert not found, f"{page.url} (light):\n{describe(found)}"
+    set_theme(page, "dark")
+    found = violations(page, COLOUR_RULES)
+    assert not found, f"{page.url} (dark):\n{describe(found)}"
+    set_theme(page, "light")
+
+
 def describe(found: list[dict]) -> str:
     return json.dumps(
         [

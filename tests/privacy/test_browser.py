@@ -7,20 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.a11y.test_axe import COLOUR_RULES, describe, set_theme, violations
+from tests.a11y.test_axe import assert_passes_axe_in_both_themes
 from tests.browser.test_security_pages import sign_in
 from tests.conftest import MEMBER_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _clean(page: Any) -> None:
-    found = violations(page)
-    assert not found, describe(found)
-    set_theme(page, "dark")
-    found = violations(page, COLOUR_RULES)
-    assert not found, describe(found)
-    set_theme(page, "light")
 
 
 def test_deleting_from_the_keyboard_with_a_wrong_then_right_confirmation(
@@ -31,10 +22,10 @@ def test_deleting_from_the_keyboard_with_a_wrong_then_right_confirmation(
     try:
         sign_in(page, live_server.url, member.email, MEMBER_PASSWORD)
         page.goto(live_server.url + "/account/")
-        _clean(page)
+        assert_passes_axe_in_both_themes(page)
         page.click("[data-link=delete-account]")
         page.wait_for_url("**/account/delete")
-        _clean(page)
+        assert_passes_axe_in_both_themes(page)
 
         page.focus("input[name=confirmation]")
         page.keyboard.type("not-me@example.com")
@@ -43,7 +34,7 @@ def test_deleting_from_the_keyboard_with_a_wrong_then_right_confirmation(
         field = page.locator("input[name=confirmation]")
         assert field.get_attribute("aria-invalid") == "true"
         assert "confirmation-errors" in (field.get_attribute("aria-describedby") or "")
-        _clean(page)
+        assert_passes_axe_in_both_themes(page)
 
         field.fill(member.email)
         with page.expect_navigation():
@@ -62,7 +53,7 @@ def test_the_data_page_downloads_the_file(browser: Any, live_server: Any, member
     try:
         sign_in(page, live_server.url, member.email, MEMBER_PASSWORD)
         page.goto(live_server.url + "/account/data")
-        _clean(page)
+        assert_passes_axe_in_both_themes(page)
         with page.expect_download() as download:
             page.click("main button[type=submit]")
         assert download.value.suggested_filename.startswith(f"personal-data-{member.id}-")

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.a11y.test_axe import COLOUR_RULES, describe, set_theme, violations
+from tests.a11y.test_axe import assert_passes_axe_in_both_themes
 from tests.browser.test_security_pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.settings(CONSOLE_WEBHOOKS_ALLOW_PRIVATE=True)]
-
-
-def _check(page) -> None:
-    found = violations(page)
-    assert not found, describe(found)
-    set_theme(page, "dark")
-    found = violations(page, COLOUR_RULES)
-    assert not found, describe(found)
-    set_theme(page, "light")
 
 
 def _add(page, base: str, url: str, group: str | None) -> None:
@@ -44,10 +35,10 @@ def test_the_form_errors_and_the_secret_page(browser, live_server, operator, rec
         assert page.locator("#url-error").count() == 1
         assert page.locator("#event_types-error").count() == 1
         if javascript:
-            _check(page)
+            assert_passes_axe_in_both_themes(page)
         _add(page, live_server.url, receiver.url, "sign_in")
         assert page.input_value("#new-secret-value").startswith("whsec_")
         if javascript:
-            _check(page)
+            assert_passes_axe_in_both_themes(page)
     finally:
         context.close()
