@@ -23,6 +23,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     from . import (  # noqa: F401 - models
         auth,
         dashboard,
+        identities,
         limits,
         me,
         models,
@@ -46,6 +47,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
         users.blp,
         roles.blp,
         operations.blp,
+        identities.blp,
         refresh_tokens.blp,
         dashboard.blp,
         me.blp,

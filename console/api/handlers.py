@@ -42,8 +42,9 @@ def handle(error: Exception) -> Response:
 
 def escape_markup(response: Response) -> Response:
     """Write <, > and & inside JSON strings as \\u escapes: the same JSON, which no
-    browser sniffing the body can take for HTML holding a user's name or notes."""
-    if response.is_json and not response.direct_passthrough:
+    browser sniffing the body can take for HTML holding a user's name or notes. A streamed
+    answer (a download) escapes its chunks itself: reading it here would hold it whole."""
+    if response.is_json and not response.direct_passthrough and not response.is_streamed:
         body = response.get_data(as_text=True)
         escaped = body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         if escaped != body:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ..core import problems
 from ..core.errors import MESSAGES as HTTP_MESSAGES
 from ..core.policy import PolicyError
+from ..identity.flows import IdentityError
 from ..mfa.flows import MfaError
 from ..roles.flows import RoleError
 from ..users.flows import UserFlowError
@@ -99,6 +100,9 @@ def for_exception(error: Exception) -> Response | None:
         status, code = ROLES.get(error.code, (422, error.code))
         return respond(status, code, str(error))
     if isinstance(error, TokenError):
+        return respond(422, error.code, str(error))
+    if isinstance(error, IdentityError):
+        # The operators' removal refuses only a reason it cannot use.
         return respond(422, error.code, str(error))
     if isinstance(error, MfaError):
         return respond(422 if error.code.startswith("reason") else 409, error.code, str(error))

@@ -3,7 +3,9 @@ their export ("download my data") and as it is erased when their account is dele
 
 A feature (or the host application) registers one entry per kind of data it keeps about an
 account: `collect(user)` gives the export's section (a JSON value, or an iterator of JSON
-values that is streamed as an array, for data that may be long, like audit events) and
+values that is streamed as an array, for data that may be long, like audit events: it is
+read after the request's database session has ended, so it must not touch `user` or any
+other loaded row, only values taken when `collect` was called) and
 `erase(user)` removes or redacts it inside the deletion's transaction (no commit, no mail:
 the deletion flow does those once around every entry). The export and the deletion iterate
 this registry, so a feature added later (linked identities, say) contributes its section and

@@ -35,7 +35,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     security page and the user's page, and the audit actions."""
     from ..core import actions, gates, headers, ratelimit
     from ..core.personal_data import register_personal_data
-    from . import admin, flows, models, providers, signin, views  # noqa: F401 - models
+    from ..users.cli import users_cli
+    from . import admin, cli, flows, models, providers, signin, views  # noqa: F401 - models
     from .config import parse
     from .events import ACTIONS
 
@@ -54,6 +55,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     # Which providers sign in to an account is the holder's alone, never an impersonator's.
     gates.sensitive(app, ("identity.link", "identity.linked", "identity.unlink"))
     app.register_blueprint(admin.bp, url_prefix=admin_path(app, "/identities"))
+    # Links outlive their provider's configuration; operators remove them either way.
+    users_cli.add_command(cli.remove_identity_command)
     configured = parse(app.config)
     if not configured or state.security.oauthglue is None:
         return

@@ -18,7 +18,8 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     from ..config import ConfigError
     from ..core import actions, gates, jobs, ratelimit, sections
     from ..settings import setting
-    from . import contents, flows, models, receivers, views  # noqa: F401 - models
+    from ..users.cli import users_cli
+    from . import cli, contents, flows, models, receivers, views  # noqa: F401 - models
     from .events import ACTIONS
 
     mode = setting("CONSOLE_ACCOUNT_DELETION", app.config)
@@ -40,6 +41,7 @@ def init_app(app: Flask, state: ConsoleState) -> None:
     # Whatever the setting says now, a deletion a holder scheduled under it earlier is still
     # cancelled by their signing in, and completed when its grace period ends.
     receivers.connect(app)
+    users_cli.add_command(cli.export_data_command)
     jobs.register_periodic(
         app, jobs.Periodic("privacy.deletions.complete", flows.complete_due, minute="*/15")
     )

@@ -316,7 +316,12 @@ def _event(row: Any, user_id: int) -> dict[str, Any]:
 
 def audit_events(user: Any) -> Iterator[dict[str, Any]]:
     """The events the account caused or that are about it, newest first, streamed."""
-    user_id = user.id
+    # The id is read now: the iterator runs while the file is sent, after the request's
+    # session (and with it `user`) is gone.
+    return _events_of(user.id)
+
+
+def _events_of(user_id: int) -> Iterator[dict[str, Any]]:
     merged = heapq.merge(
         _walk(AuditEvent.actor_id, user_id),
         _walk(AuditEvent.subject_id, user_id),

@@ -44,6 +44,8 @@ MODES = (OFF, IMMEDIATE, GRACE)
 # What an operator needs to export another account's data: reading accounts, as the user's
 # page does. Each section also needs the permission of the page that shows it.
 EXPORT_PERMISSION = "users:read"
+# The export file's type: one JSON document.
+EXPORT_MEDIA_TYPE = "application/json"
 # Why sessions and tokens ended, in their audit events.
 END_REASON = "account_deletion"
 # The user columns a tombstone keeps empty: the person's names, contact details, settings,

@@ -24,8 +24,6 @@ from .forms import DeleteAccountForm, ExportForm
 bp = Blueprint("privacy", __name__)
 deletion_bp = Blueprint("privacy_deletion", __name__)
 
-MEDIA_TYPE = "application/json"
-
 
 def _me() -> Any:
     """The signed-in user itself (not the proxy)."""
@@ -41,7 +39,7 @@ def _delete_url(**_: Any) -> str:
 
 
 def _download(result: flows.Export) -> Any:
-    return downloads.streamed(result.chunks, MEDIA_TYPE, result.filename)
+    return downloads.streamed(result.chunks, flows.EXPORT_MEDIA_TYPE, result.filename)
 
 
 @bp.route("/account/data", methods=["GET", "POST"])

@@ -110,9 +110,23 @@ class RoleAdmin(PermissionMixin, BaseView):
         self._require_write()
         role = self._role_or_404(request.args.get("id"))
         form = RoleForm(get_form_data(), obj=role)
+        if request.method == "GET":
+            form.version.data = flows.content_tag(role)
         if request.method == "POST" and form.validate():
+            # The page always sends the version it was built from; a form without one (a
+            # script's) saves over whatever is stored, as before.
+            expected = {form.version.data} if form.version.data else None
             try:
-                changes = flows.update_role(_actor(), role, **form.role_values())
+                changes = flows.update_role(_actor(), role, expected=expected, **form.role_values())
+            except flows.RoleError as error:
+                flash(str(error), "error")
+                if error.code == "stale":
+                    # The current role, to review and change again.
+                    db.session.expire_all()
+                    role = self._role_or_404(role.id)
+                    fresh = RoleForm(obj=role)
+                    fresh.version.data = flows.content_tag(role)
+                    return self.render("roles/edit.html", model=role, form=fresh), 409
             except flows.REFUSALS as error:
                 flash(str(error), "error")
             else:
@@ -176,7 +190,8 @@ class RoleAdmin(PermissionMixin, BaseView):
 
     @expose("/members/remove/", methods=("POST",))
     def remove_member(self) -> Response:
-        """Take the role from one member."""
+        """Take the role from one member, once confirmed (the page's dialog, or a
+        confirmation page without JavaScript)."""
         User = models().User
         self._require_write()
         role = self._role_or_404(request.args.get("id"))
@@ -184,6 +199,11 @@ class RoleAdmin(PermissionMixin, BaseView):
         user = db.session.get(User, form.user_id.data) if form.validate() else None
         if user is None:
             flash(_("That account no longer exists."), "error")
+        elif request.form.get("confirmed") != "1":
+            # Without JavaScript the button's question is this page.
+            return make_response(
+                self.render("roles/confirm_remove_member.html", model=role, member=user)
+            )
         else:
             try:
                 flows.remove_member(_actor(), role, user)

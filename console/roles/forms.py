@@ -54,6 +54,9 @@ class RoleForm(BaseForm):
     )
     permissions = PermissionChecklist(_l("Permissions"), choices=_permission_choices)
     require_mfa = BooleanField(_l("Require MFA for members"))
+    # The edit page's: the content tag of the role the form was built from
+    # (flows.content_tag), so that saving over someone else's change is refused.
+    version = HiddenField(validators=[Optional(), Length(max=64)])
 
     def role_values(self) -> dict[str, Any]:
         """The validated values, as the role flows take them."""

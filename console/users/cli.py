@@ -22,7 +22,8 @@ def users_cli() -> None:
     """User account commands."""
 
 
-def _actor(actor_email: str | None) -> Any:
+def acting_as(actor_email: str | None) -> Any:
+    """The operator of an `--as` option, or None (the host's administrator)."""
     if not actor_email:
         return None
     actor = find_user_by_email(actor_email)
@@ -31,22 +32,32 @@ def _actor(actor_email: str | None) -> Any:
     return actor
 
 
+def account(email: str) -> Any:
+    """The account with this address, or a ClickException saying there is none."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}.")
+    return user
+
+
+# The --as option of every command acting on accounts.
+AS_OPERATOR_HELP = (
+    "Act as this operator: their permissions and the who-may-act-on-whom rule apply. "
+    "Without it the command acts as the host's administrator."
+)
+
+
 @users_cli.command("action")
 @click.argument("action", type=click.Choice(sorted(flows.ACTIONS)))
 @click.argument("emails", nargs=-1, required=True)
-@click.option(
-    "--as",
-    "actor_email",
-    help="Act as this operator: their permissions and the who-may-act-on-whom rule apply. "
-    "Without it the command acts as the host's administrator.",
-)
+@click.option("--as", "actor_email", help=AS_OPERATOR_HELP)
 @click.option("--hard", is_flag=True, help="With delete: remove the accounts for good.")
 @with_appcontext
 def action_command(
     action: str, emails: tuple[str, ...], actor_email: str | None, hard: bool
 ) -> None:
     """Run ACTION (activate, deactivate, delete...) on the accounts with these EMAILS."""
-    actor = _actor(actor_email)
+    actor = acting_as(actor_email)
     users = [find_user_by_email(email) for email in emails]
     missing = [email for email, user in zip(emails, users, strict=True) if user is None]
     if missing:
@@ -118,7 +129,7 @@ def bulk_command(
 ) -> None:
     """Run ACTION on every account matching the filters, as a job in batches (here, with a
     progress bar, unless --queue); refusals are listed at the end."""
-    actor = _actor(actor_email)
+    actor = acting_as(actor_email)
     params = bulk.list_params(_filters(filters))
     if params.errors:
         raise click.BadParameter(

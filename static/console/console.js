@@ -137,9 +137,23 @@
     // Confirmation for destructive buttons that carry data-confirm.
     document.body.addEventListener("click", function (event) {
       var target = event.target.closest("[data-confirm]");
-      if (target && !window.confirm(target.getAttribute("data-confirm"))) {
+      if (!target) {
+        return;
+      }
+      if (!window.confirm(target.getAttribute("data-confirm"))) {
         event.preventDefault();
         event.stopPropagation();
+        return;
+      }
+      // Without JavaScript the server asks on a page of its own; the dialog was that
+      // question, so the form says it was answered.
+      var field = target.getAttribute("data-confirm-field");
+      if (field && target.form && !target.form.querySelector("input[name='" + field + "']")) {
+        var answered = document.createElement("input");
+        answered.type = "hidden";
+        answered.name = field;
+        answered.value = "1";
+        target.form.appendChild(answered);
       }
     }, true);
   });

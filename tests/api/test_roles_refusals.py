@@ -140,7 +140,9 @@ def test_removing_a_member_who_outranks_the_caller(
     db.session.commit()
     body = problem(api.delete(f"/roles/{role.id}/members/{boss.id}"), 403, "outranked")
     assert body["detail"] == _html_message(helpdesk, "roles:write", boss)
-    html = _page(sign_in_with(*ROLE_WRITER), f"members/remove/?id={role.id}", user_id=boss.id)
+    html = _page(
+        sign_in_with(*ROLE_WRITER), f"members/remove/?id={role.id}", user_id=boss.id, confirmed="1"
+    )
     assert body["detail"] in html.get_data(as_text=True)
     assert boss.id in member_ids(role)
     # A member the caller does not outrank goes.

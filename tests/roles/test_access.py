@@ -19,7 +19,7 @@ WRITES = [
     ("get", "delete/?id={role}", None),
     ("post", "delete/?id={role}", {"id": "{role}", "confirm": "yes"}),
     ("post", "members/add/?id={role}", {"email": "target@example.com"}),
-    ("post", "members/remove/?id={role}", {"user_id": "{member}"}),
+    ("post", "members/remove/?id={role}", {"user_id": "{member}", "confirmed": "1"}),
 ]
 # A model view's own routes; the role pages are the console's, so none of these exists.
 MODEL_VIEW_ROUTES = [

@@ -37,7 +37,7 @@ def test_every_role_change_is_refused_without_the_csrf_token(client, operator, m
             {"id": crew.id, "confirm": "yes", "reassign_to": spare.id},
         ),
         (f"members/add/?id={crew.id}", {"email": "joiner@example.com"}),
-        (f"members/remove/?id={crew.id}", {"user_id": member.id}),
+        (f"members/remove/?id={crew.id}", {"user_id": member.id, "confirmed": "1"}),
     ]
     for path, data in attempts:
         response = client.post(ROLES_URL + path, data=data)

@@ -148,7 +148,7 @@ def test_last_admin_cannot_be_removed_from_the_admin_role(signed_in_operator, op
     role = role_by_name(ADMIN_ROLE)
     response = signed_in_operator.post(
         ROLES_URL + f"members/remove/?id={role.id}",
-        data={"user_id": operator.id},
+        data={"user_id": operator.id, "confirmed": "1"},
         follow_redirects=True,
     )
     assert "is the last active holder of full administration" in _flashes(response)
@@ -164,7 +164,7 @@ def test_an_admin_can_leave_the_admin_role_when_another_admin_remains(
     )
     role = role_by_name(ADMIN_ROLE)
     response = signed_in_operator.post(
-        ROLES_URL + f"members/remove/?id={role.id}", data={"user_id": other.id}
+        ROLES_URL + f"members/remove/?id={role.id}", data={"user_id": other.id, "confirmed": "1"}
     )
     assert response.status_code == 302
     assert member_ids(role) == {operator.id}

@@ -168,7 +168,7 @@ def test_add_and_remove_member(signed_in_operator, make_user, events):
     assert added.status_code == 302
     assert user.id in member_ids(role)
     removed = signed_in_operator.post(
-        ROLES_URL + f"members/remove/?id={role.id}", data={"user_id": user.id}
+        ROLES_URL + f"members/remove/?id={role.id}", data={"user_id": user.id, "confirmed": "1"}
     )
     assert removed.status_code == 302
     assert user.id not in member_ids(role)
@@ -176,6 +176,80 @@ def test_add_and_remove_member(signed_in_operator, make_user, events):
     assert events[0]["subject"].id == user.id
     assert events[0]["details"]["role"] == "Night shift"
     assert events[0]["details"]["changes"] == {"roles": [["Crew"], ["Crew", "Night shift"]]}
+
+
+def test_removing_a_member_without_javascript_asks_on_a_page_first(
+    signed_in_operator, make_user, events
+):
+    user = make_user("leaver@example.com", password=None, roles=["Crew"])
+    role = role_by_name("Crew")
+    details = signed_in_operator.get(ROLES_URL + f"details/?id={role.id}").get_data(as_text=True)
+    # The dialog's answer is sent along by the page's script.
+    assert 'data-confirm-field="confirmed"' in details
+    asked = signed_in_operator.post(
+        ROLES_URL + f"members/remove/?id={role.id}", data={"user_id": user.id}
+    )
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "Take the role Crew from leaver@example.com?" in page
+    assert 'name="confirmed" value="1"' in page and f'name="user_id" value="{user.id}"' in page
+    assert user.id in member_ids(role) and events == []
+    done = signed_in_operator.post(
+        ROLES_URL + f"members/remove/?id={role.id}", data={"user_id": user.id, "confirmed": "1"}
+    )
+    assert done.status_code == 302 and user.id not in member_ids(role)
+
+
+def test_an_edit_made_on_an_older_role_is_refused_and_shows_the_current_one(
+    signed_in_operator, operator, make_user, events
+):
+    import re
+
+    from console.roles import flows
+
+    make_user("m@example.com", password=None, roles=["Desk"], permissions=["users:read"])
+    role = role_by_name("Desk")
+    page = signed_in_operator.get(ROLES_URL + f"edit/?id={role.id}").get_data(as_text=True)
+    [version] = re.findall(r'name="version" value="([0-9a-f]+)"', page)
+    assert version == flows.content_tag(role)
+    # Someone else (or the same operator in another tab) saves first.
+    flows.update_role(
+        operator,
+        role,
+        name="Desk",
+        description="theirs",
+        permissions=["users:read"],
+        require_mfa=False,
+    )
+    stale = signed_in_operator.post(
+        ROLES_URL + f"edit/?id={role.id}",
+        data={
+            "name": "Desk",
+            "description": "mine",
+            "permissions": ["users:read"],
+            "version": version,
+        },
+    )
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "was changed by someone else" in html and ">theirs</textarea>" in html
+    assert role_by_name("Desk").description == "theirs"
+    [current] = re.findall(r'name="version" value="([0-9a-f]+)"', html)
+    assert current != version
+    again = signed_in_operator.post(
+        ROLES_URL + f"edit/?id={role.id}",
+        data={
+            "name": "Desk",
+            "description": "mine",
+            "permissions": ["users:read"],
+            "version": current,
+        },
+    )
+    assert again.status_code == 302 and role_by_name("Desk").description == "mine"
+    assert [e["details"]["changes"]["description"] for e in events] == [
+        ["", "theirs"],
+        ["theirs", "mine"],
+    ]
 
 
 def test_add_unknown_email_changes_nothing(signed_in_operator, make_user):

@@ -275,7 +275,8 @@ ACTIONS: dict[str, Action] = {
     "take a role": Action(
         flow=lambda c, u: role_flows.remove_member(c.actor, _own_role(u), u),
         form=lambda c, u: c.client.post(
-            f"/admin/roles/members/remove/?id={_own_role(u).id}", data={"user_id": str(u.id)}
+            f"/admin/roles/members/remove/?id={_own_role(u).id}",
+            data={"user_id": str(u.id), "confirmed": "1"},
         ),
     ),
     "remove a key": Action(
