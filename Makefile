@@ -62,11 +62,12 @@ BENCH_SECONDS ?= 10
 # 8 and 32 clients at once and a lockout burst at 10k and 1M (gunicorn as shipped).
 bench: $(BIN)/flask
 	$(BIN)/pip install --quiet -e '.[bench]'
-	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_SIZES); do \
-		$(BIN)/python -m bench.run --backend $$backend --users $$users || exit 1; done; done
-	for backend in $(BENCH_BACKENDS); do for users in $(BENCH_CONCURRENCY_SIZES); do \
-		$(BIN)/python -m bench.concurrency --backend $$backend --users $$users --reuse \
-			--seconds $(BENCH_SECONDS) || exit 1; done; done
+	for backend in $(BENCH_BACKENDS); do \
+		$(BIN)/python -m bench.run --backend $$backend \
+			$(foreach users,$(BENCH_SIZES),--users $(users)) || exit 1; done
+	for backend in $(BENCH_BACKENDS); do \
+		$(BIN)/python -m bench.concurrency --backend $$backend --reuse --seconds $(BENCH_SECONDS) \
+			$(foreach users,$(BENCH_CONCURRENCY_SIZES),--users $(users)) || exit 1; done
 	$(BIN)/python -m bench.bulk_jobs --backend postgresql --users 100000
 	$(BIN)/python -m bench.report > bench/RESULTS.md
 

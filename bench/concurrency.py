@@ -1,6 +1,7 @@
 """Many clients at once: throughput and p50/p95 under 8 and 32 concurrent signed-in clients.
 
-    python -m bench.concurrency --backend postgresql --users 1000000 [--reuse] [--seconds 20]
+    python -m bench.concurrency --backend postgresql --users 10000 --users 1000000 [--reuse]
+        [--seconds 20]
 
 The seeded database of bench/run.py, served by gunicorn exactly as gunicorn.conf.py ships it
 (gthread, its threads per worker) with WEB_CONCURRENCY workers (4 unless set), rate limits
@@ -8,8 +9,11 @@ off. Each scenario runs for --seconds with N client threads, each its own signed
 session: the authenticated JSON endpoint, the users list, a prefix search and the sign-in
 POST. Every response reports how long its request waited for a pool connection
 (X-Pool-Wait-Ms, bench/wsgi_concurrency.py). Then bystanders sign in while a burst of wrong
-passwords hits one account. Results go to bench/out/concurrency/<backend>-<users>.json, which
-bench/report.py turns into RESULTS.md's concurrency tables.
+passwords hits one account. With several sizes, each is served by its own gunicorn and every
+measurement is taken for all sizes back to back, so that their ratios come from the same
+minutes (most in two half windows, in mirrored order). Results go to
+bench/out/concurrency/<backend>-<users>.json, which bench/report.py turns into RESULTS.md's
+concurrency tables.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -85,9 +91,22 @@ def percentile(values: list[float], share: float) -> float:
     return round(ordered[max(0, int(len(ordered) * share) - 1)], 2) if ordered else 0.0
 
 
-def summary(
-    timings: list[float], statuses: Counter, waits: list[tuple[float, bool]], seconds: float
-) -> dict[str, Any]:
+@dataclass
+class Window:
+    """What the clients of one timed window saw: each answer's time, status and pool wait."""
+
+    seconds: float
+    timings: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    waits: list[tuple[float, bool]] = field(default_factory=list)
+
+
+def summary(windows: list[Window]) -> dict[str, Any]:
+    """Throughput, percentiles, errors and pool waits over `windows` taken together."""
+    timings = [t for window in windows for t in window.timings]
+    waits = [w for window in windows for w in window.waits]
+    statuses: Counter = sum((window.statuses for window in windows), Counter())
+    seconds = sum(window.seconds for window in windows)
     return {
         "requests": len(timings),
         "per_second": round(len(timings) / seconds, 1),
@@ -162,7 +181,7 @@ def retry_reused_connections(session: requests.Session) -> None:
     session.mount("http://", HTTPAdapter(max_retries=retry))
 
 
-def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> dict[str, Any]:
+def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> Window:
     """`clients` threads making `scenario`'s request for `seconds`."""
     sessions = []
     for index in range(clients):
@@ -172,9 +191,7 @@ def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> d
             session = scenario.session(index)
         retry_reused_connections(session)
         sessions.append(session)
-    timings: list[float] = []
-    waits: list[tuple[float, bool]] = []
-    statuses: Counter = Counter()
+    window = Window(seconds)
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
     stop_at = [0.0]
@@ -187,10 +204,10 @@ def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> d
             except requests.RequestException:
                 status, elapsed, wait = 0, 0.0, (0.0, False)
             with lock:
-                statuses[status] += 1
+                window.statuses[status] += 1
                 if status:
-                    timings.append(elapsed * 1000)
-                    waits.append(wait)
+                    window.timings.append(elapsed * 1000)
+                    window.waits.append(wait)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -199,7 +216,7 @@ def drive(scenario: Scenario, clients: int, seconds: float, operator: bool) -> d
     start.wait()
     for thread in threads:
         thread.join()
-    return summary(timings, statuses, waits, seconds)
+    return window
 
 
 def burst(base: str, attempts: int, threads: int) -> None:
@@ -222,58 +239,120 @@ def burst(base: str, attempts: int, threads: int) -> None:
         worker.join()
 
 
-def run(backend: str, users: int, reuse: bool, seconds: float, workers: int) -> dict[str, Any]:
-    url = prepare(backend, users, reuse)
-    port = free_port()
-    base = f"http://localhost:{port}"
-    server = start_server(url, port, workers)
-    emails = members(url, max(CLIENTS))
-    scenarios = {
-        "authenticated JSON": (Scenario("authenticated JSON", base, "/api/me", emails), False),
-        "users list": (Scenario("users list", base, "/admin/users/", emails), True),
-        "search": (Scenario("search", base, "/admin/users/?q=user00001", emails), True),
-        "sign-in POST": (Scenario("sign-in POST", base, None, emails), False),
-    }
-    results: dict[str, Any] = {
-        "backend": backend,
-        "users": users,
-        "workers": workers,
-        "seconds": seconds,
-        "pool": {name: pool_setting(name) for name in POOL_SETTINGS},
-    }
-    try:
-        json_scenario = scenarios["authenticated JSON"][0]
-        drive(json_scenario, 4, 3, False)  # warm every worker's pool and caches
-        results["sequential JSON"] = drive(json_scenario, 1, seconds, False)
-        for clients in CLIENTS:
-            for name, (scenario, operator) in scenarios.items():
-                key = f"{name} x{clients}"
-                results[key] = drive(scenario, clients, seconds, operator)
-                print(f"  {backend} {users:>9,} {key:<26} {results[key]}", file=sys.stderr)
-        # Bystanders sign in while one account takes a burst of wrong passwords.
-        sign_ins = scenarios["sign-in POST"][0]
-        results["bystanders alone"] = drive(sign_ins, 8, seconds, False)
-        attack = threading.Thread(target=burst, args=(base, BURST_ATTEMPTS, BURST_THREADS))
+class Served:
+    """One size's seeded database, served by its own gunicorn, with its scenarios."""
+
+    def __init__(self, backend: str, users: int, reuse: bool, workers: int) -> None:
+        self.backend, self.users = backend, users
+        url = prepare(backend, users, reuse)
+        port = free_port()
+        base = f"http://localhost:{port}"
+        self.base = base
+        self.server = start_server(url, port, workers)
+        emails = members(url, max(CLIENTS))
+        # name -> (scenario, whether its clients are the operator)
+        self.scenarios = {
+            "authenticated JSON": (Scenario("authenticated JSON", base, "/api/me", emails), False),
+            "users list": (Scenario("users list", base, "/admin/users/", emails), True),
+            "search": (Scenario("search", base, "/admin/users/?q=user00001", emails), True),
+            "sign-in POST": (Scenario("sign-in POST", base, None, emails), False),
+        }
+        self.results: dict[str, Any] = {
+            "backend": backend,
+            "users": users,
+            "workers": workers,
+            "pool": {name: pool_setting(name) for name in POOL_SETTINGS},
+        }
+
+    def stop(self) -> None:
+        os.killpg(self.server.pid, signal.SIGTERM)
+        self.server.wait(timeout=30)
+
+
+Take = Callable[[Served, float], Window]
+
+
+def steps() -> list[tuple[str, Take, bool]]:
+    """Every measurement of one size, in order: (result key, how to take it for a number of
+    seconds, whether it may be split into two windows)."""
+
+    def scenario(name: str, clients: int) -> Take:
+        def take(served: Served, seconds: float) -> Window:
+            found, operator = served.scenarios[name]
+            return drive(found, clients, seconds, operator)
+
+        return take
+
+    def during_burst(served: Served, seconds: float) -> Window:
+        attack = threading.Thread(target=burst, args=(served.base, BURST_ATTEMPTS, BURST_THREADS))
         attack.start()
-        results["bystanders during burst"] = drive(sign_ins, 8, seconds, False)
-        attack.join()
+        try:
+            return drive(served.scenarios["sign-in POST"][0], 8, seconds, False)
+        finally:
+            attack.join()
+
+    found = [("sequential JSON", scenario("authenticated JSON", 1), True)]
+    found += [
+        (f"{name} x{clients}", scenario(name, clients), True)
+        for clients in CLIENTS
+        for name in ("authenticated JSON", "users list", "search", "sign-in POST")
+    ]
+    # Bystanders sign in without, then during, one burst of wrong passwords at one account.
+    found += [("bystanders alone", scenario("sign-in POST", 8), False)]
+    found += [("bystanders during burst", during_burst, False)]
+    return found
+
+
+def run(
+    backend: str, sizes: list[int], reuse: bool, seconds: float, workers: int
+) -> list[dict[str, Any]]:
+    """Measure every size of `backend` so that the ratios between sizes compare the same
+    minutes of a shared, noisy machine rather than two runs minutes apart: each step is
+    taken for all sizes back to back, and most in two half windows in mirrored order (10k,
+    1M, 1M, 10k), which cancels a steady drift of the machine's speed."""
+    served: list[Served] = []
+    try:
+        for users in sizes:
+            served.append(Served(backend, users, reuse, workers))
+        for one in served:
+            # Warm every worker's pool and caches.
+            drive(one.scenarios["authenticated JSON"][0], 4, 3, False)
+        for index, (key, take, split) in enumerate(steps()):
+            order = served if index % 2 == 0 else served[::-1]
+            windows: dict[int, list[Window]] = {one.users: [] for one in served}
+            rounds = [order, order[::-1]] if split else [order]
+            for round_order in rounds:
+                for one in round_order:
+                    windows[one.users].append(take(one, seconds / len(rounds)))
+            for one in served:
+                one.results[key] = summary(windows[one.users])
+                print(f"  {backend} {one.users:>9,} {key:<26} {one.results[key]}", file=sys.stderr)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for one in served:
+            one.stop()
     (OUT / "concurrency").mkdir(parents=True, exist_ok=True)
-    (OUT / "concurrency" / f"{backend}-{users}.json").write_text(json.dumps(results, indent=1))
-    return results
+    for one in served:
+        one.results["seconds"] = seconds
+        path = OUT / "concurrency" / f"{backend}-{one.users}.json"
+        path.write_text(json.dumps(one.results, indent=1))
+    return [one.results for one in served]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--users",
+        type=int,
+        action="append",
+        help="a size to measure; repeat it to measure several sizes interleaved (10000)",
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse a seeded database")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     args = parser.parse_args(argv)
-    result = run(args.backend, args.users, args.reuse, args.seconds, args.workers)
+    sizes = args.users or [10_000]
+    result = run(args.backend, sizes, args.reuse, args.seconds, args.workers)
     print(json.dumps(result, indent=1))
 
 

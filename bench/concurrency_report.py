@@ -19,9 +19,12 @@ for {seconds:g} s with that many client threads, each its own signed-in session,
 kind of request back to back: the authenticated JSON endpoint (`/api/me`), the users list,
 a prefix search (both as the operator) and a whole sign-in POST of a member. Then 8
 members sign in while 16 attacker threads send 1,000 wrong passwords at one account.
-*Pool full* counts requests that found every connection of their worker's pool, overflow
-included, in use and had to wait for one. A client here sends its next request as soon as
-the last one is answered, so 32 clients are far more load than 32 people.
+Both sizes are served side by side and each row is measured for both, back to back (all but
+the burst rows in two half windows in mirrored order: 10k, 1M, 1M, 10k), so that the ratios
+compare the same minutes of a shared machine. *Pool full* counts requests that
+found every connection of their worker's pool, overflow included, in use and had to wait
+for one. A client here sends its next request as soon as the last one is answered, so 32
+clients are far more load than 32 people.
 
 """
 

@@ -111,10 +111,15 @@ def targets(results: dict, backend: str) -> str:
         f"{api} ms vs {floor} ms ({api / floor:.2f}x): {verdict(api <= 3 * floor)}"
     )
     budget = large["argon2_verify_ms"] + 20
+    met = large["signin_post_p50_ms"] <= budget
+    runs = [(n, results[(backend, n)]) for n in sizes]
+    beyond = ", ".join(
+        f"{r['signin_post_p50_ms'] - r['argon2_verify_ms']:.1f} ms at {n:,}" for n, r in runs
+    )
     lines.append(
         f"- Sign-in POST p50 within argon2 verify + 20 ms at {sizes[-1]:,}: "
-        f"{large['signin_post_p50_ms']} ms vs {budget:.1f} ms: "
-        f"{verdict(large['signin_post_p50_ms'] <= budget)}"
+        f"{large['signin_post_p50_ms']} ms vs {budget:.1f} ms: {verdict(met)}"
+        + ("" if met else f" (the sign-in beyond the hash: {beyond}; see below)")
     )
     full = large["pages"]["users: first page"]["bytes"]
     fragment = large["pages"]["users: HTMX rows"]["bytes"]
@@ -170,13 +175,27 @@ ran, since now and then one also records that its session is still in use) and t
 response size.
 The JSON API rows read `GET /api/v1/users` (its first page, and the page reached by
 following `next` 200 times) with a personal access token of the operator instead of the
-session cookie. The machine is shared and noisy: compare the ratios within one table, not
-absolute times.
+session cookie. The sizes of one database are served side by side, each by its own
+gunicorn, and measured page by page back to back (the sign-ins alternate with the argon2
+verifications they are compared with), so that a ratio compares the same minutes. The
+machine is shared and noisy: compare the ratios within one table, not absolute times.
 
 """
 
 
-FOOTER = """## The role and has-MFA filters
+FOOTER = """## The sign-in beyond the password hash
+
+A sign-in POST is argon2 plus the console's own work: the form, the lockout check, one
+UPDATE of the user row (the sign-in times and count), the session row, the known-device
+record and the hash-chained audit event, in two commits. Of that work only a few
+milliseconds are SQL; the rest is Python, whose time follows the machine's speed, while the
+budget of 20 ms is an absolute time. On PostgreSQL the work also grows with N: the UPDATE
+changes the last sign-in time, which the users list sorts and filters by through its
+indexes, so it is never a heap-only (HOT) update and writes a new entry into every index of
+the user table, whose pages at a million users no longer all stay in the buffer cache.
+Keeping the sign-in times in a table of their own would make that UPDATE heap-only.
+
+## The role and has-MFA filters
 
 Both were not flat on PostgreSQL before (4.0x and 3.8x at one million users): the role
 measured (Support) holds 1% of the users, and its member ids were read whole and sorted;

@@ -1,13 +1,15 @@
 """Serve a seeded database with gunicorn (2 workers) and measure the console's pages.
 
-    python -m bench.run --backend sqlite --users 10000 [--reuse]
+    python -m bench.run --backend sqlite --users 10000 [--users 1000000 ...] [--reuse]
 
 For each endpoint: p50 and p95 of sequential requests after warm-up, SQL statements per
 request (X-SQL-Count from bench/wsgi_bench.py) and response size; plus the sign-in POST, the
-argon2 verify time measured in this process, and the peak RSS of the workers. The JSON API
-(`GET /api/v1/users`, its first page and the page reached by following `next` 200 times)
-is read with a personal access token of the operator, made through the token flow. Results
-go to bench/out/<backend>-<users>.json; bench/report.py turns them into bench/RESULTS.md.
+argon2 verify time measured in this process, and the peak RSS of the workers. Several sizes
+are served at once, each by its own gunicorn, and measured page by page, back to back. The
+JSON API (`GET /api/v1/users`, its first page and the page reached by following `next` 200
+times) is read with a personal access token of the operator, made through the token flow.
+Results go to bench/out/<backend>-<users>.json; bench/report.py turns them into
+bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -267,21 +269,25 @@ def follow_api_next(client: requests.Session, url: str, times: int) -> str:
     return url
 
 
-def argon2_verify_ms() -> float:
-    """How long one password verification takes here, with the console's settings."""
-    from flask_security import hash_password, verify_password
+class Argon2Timer:
+    """Times one password verification here, with the console's settings."""
 
-    from console import create_app
+    def __init__(self) -> None:
+        from flask_security import hash_password
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
-    with app.app_context():
-        hashed = hash_password("bench operator password")
-        samples = []
-        for _ in range(10):
+        from console import create_app
+
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+        with self.app.app_context():
+            self.hashed = hash_password("bench operator password")
+
+    def once(self) -> float:
+        from flask_security import verify_password
+
+        with self.app.app_context():
             started = time.perf_counter()
-            verify_password("bench operator password", hashed)
-            samples.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(samples), 2)
+            verify_password("bench operator password", self.hashed)
+            return (time.perf_counter() - started) * 1000
 
 
 def endpoints(base: str, users: int) -> dict[str, str | Callable[[requests.Session], str]]:
@@ -320,49 +326,87 @@ def endpoints(base: str, users: int) -> dict[str, str | Callable[[requests.Sessi
     }
 
 
-def run(backend: str, users: int, reuse: bool) -> dict[str, Any]:
-    url = prepare(backend, users, reuse)
-    token = api_token(url)
-    server = Server(url)
+class Size:
+    """One size's seeded database, served by its own gunicorn, and its signed-in clients."""
+
+    def __init__(self, backend: str, users: int, reuse: bool) -> None:
+        self.backend, self.users = backend, users
+        url = prepare(backend, users, reuse)
+        token = api_token(url)
+        self.server = Server(url)
+        self.api = api_client(token)
+        self.session: requests.Session | None = None
+        self.signins: list[float] = []
+        self.results: dict[str, Any] = {"backend": backend, "users": users, "pages": {}}
+
+    def sign_in(self) -> None:
+        self.session, elapsed = sign_in(
+            self.server.base, seeder.OPERATOR_EMAIL, seeder.OPERATOR_PASSWORD
+        )
+        self.signins.append(elapsed * 1000)
+
+    def measure(self, name: str) -> None:
+        target = endpoints(self.server.base, self.users)[name]
+        client = self.api if name.startswith("API") else self.session
+        if name.startswith("floor"):
+            client = requests.Session()
+        assert client is not None
+        target_url = target(client) if callable(target) else target
+        headers = {"HX-Request": "true"} if "HTMX" in name else None
+        page = self.results["pages"][name] = measure(client, target_url, headers)
+        print(
+            f"  {self.backend:<10} {self.users:>9,} {name:<28} p50 {page['p50_ms']:>8.2f} ms  "
+            f"sql {page['sql']:>3}  status {page['status']}",
+            file=sys.stderr,
+        )
+
+
+SIGN_INS = 15
+
+
+def run(backend: str, sizes: list[int], reuse: bool) -> list[dict[str, Any]]:
+    """Measure every size of `backend`: each page is measured for all sizes back to back (in
+    alternating order), and the sign-ins of every size alternate with argon2 verifications
+    in this process, so that each ratio compares the same minutes of a shared, noisy
+    machine rather than runs minutes apart."""
+    served: list[Size] = []
     try:
-        results: dict[str, Any] = {"backend": backend, "users": users, "pages": {}}
-        signins = []
-        for _ in range(15):
-            session, elapsed = sign_in(server.base, seeder.OPERATOR_EMAIL, seeder.OPERATOR_PASSWORD)
-            signins.append(elapsed * 1000)
-        signins.sort()
-        results["signin_post_p50_ms"] = round(statistics.median(signins[3:]), 2)
-        api = api_client(token)
-        for name, target in endpoints(server.base, users).items():
-            client = api if name.startswith("API") else session
-            if name.startswith("floor"):
-                client = requests.Session()
-            target_url = target(client) if callable(target) else target
-            headers = {"HX-Request": "true"} if "HTMX" in name else None
-            results["pages"][name] = measure(client, target_url, headers)
-            print(
-                f"  {backend:<10} {users:>9,} {name:<28} "
-                f"p50 {results['pages'][name]['p50_ms']:>8.2f} ms  "
-                f"sql {results['pages'][name]['sql']:>3}  "
-                f"status {results['pages'][name]['status']}",
-                file=sys.stderr,
-            )
-        results["peak_rss_kb"] = server.peak_rss_kb()
+        for users in sizes:
+            served.append(Size(backend, users, reuse))
+        argon2 = Argon2Timer()
+        verifications = []
+        for _ in range(SIGN_INS):
+            verifications.append(argon2.once())
+            for size in served:
+                size.sign_in()
+        for index, name in enumerate(endpoints("", 0)):
+            for size in served if index % 2 == 0 else reversed(served):
+                size.measure(name)
+        for size in served:
+            size.results["signin_post_p50_ms"] = round(statistics.median(size.signins[3:]), 2)
+            size.results["argon2_verify_ms"] = round(statistics.median(verifications[3:]), 2)
+            size.results["peak_rss_kb"] = size.server.peak_rss_kb()
     finally:
-        server.stop()
-    results["argon2_verify_ms"] = argon2_verify_ms()
+        for size in served:
+            size.server.stop()
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{backend}-{users}.json").write_text(json.dumps(results, indent=1))
-    return results
+    for size in served:
+        (OUT / f"{backend}-{size.users}.json").write_text(json.dumps(size.results, indent=1))
+    return [size.results for size in served]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--users",
+        type=int,
+        action="append",
+        help="a size to measure; repeat it to measure several sizes interleaved (10000)",
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse a seeded database")
     args = parser.parse_args(argv)
-    run(args.backend, args.users, args.reuse)
+    run(args.backend, args.users or [10_000], args.reuse)
 
 
 if __name__ == "__main__":
