@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_security import url_for_security
 
 from ..core import links, policy
+from ..core.forms import ReasonForm
 from ..core.freshness import is_fresh, operator_window, reauthenticate
 from ..core.guards import login_redirect, permission_required
 from ..core.models import models
@@ -19,7 +20,6 @@ from ..extensions import db
 from ..mixins import ConsoleUserMixin
 from ..settings import setting
 from . import flows
-from .forms import StartForm
 from .guard import back_url
 
 bp = Blueprint("impersonation", __name__)
@@ -47,7 +47,7 @@ def start(user_id: int) -> Any:
     if refused is None and not is_fresh(operator_window()):
         # Asked before the form, not after it: the reason is not typed in vain.
         return reauthenticate(here)
-    form = StartForm()
+    form = ReasonForm()
     if request.method == "POST" and refused is None and form.validate_on_submit():
         try:
             flows.start(_me(), user, form.reason.data)
